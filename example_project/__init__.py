@@ -1,0 +1,1 @@
+"""Demo shop used to exercise django-remarket against a project-owned data model."""

@@ -1,0 +1,1 @@
+"""The demo shop app: catalogue, baskets and purchases owned by the example project."""

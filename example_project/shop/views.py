@@ -1,0 +1,174 @@
+"""Function-based views for the demo shop."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from .basket import (
+    SESSION_KEY,
+    BasketNotOpenError,
+    add_product,
+    get_basket,
+    place_order,
+    set_quantity,
+)
+from .forms import AddToBasketForm, CheckoutForm, UpdateLineForm
+from .models import BasketItem, Category, Product, Purchase
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Landing page: all categories and the full product grid."""
+    return render(
+        request,
+        "shop/home.html",
+        {
+            "categories": Category.objects.all(),
+            "products": Product.objects.select_related("category").order_by("category", "title"),
+        },
+    )
+
+
+def category(request: HttpRequest, slug: str) -> HttpResponse:
+    """Products of one category."""
+    cat = get_object_or_404(Category, slug=slug)
+    return render(
+        request,
+        "shop/category.html",
+        {
+            "category": cat,
+            "categories": Category.objects.all(),
+            "products": cat.products.select_related("category"),
+        },
+    )
+
+
+def product(request: HttpRequest, slug: str) -> HttpResponse:
+    """Product detail with the add-to-basket form."""
+    item = get_object_or_404(Product.objects.select_related("category"), slug=slug)
+    return render(request, "shop/product.html", {"product": item, "form": AddToBasketForm()})
+
+
+@require_POST
+def add_to_basket(request: HttpRequest, slug: str) -> HttpResponse:
+    """Add a product to the current basket, creating the basket on first use."""
+    item = get_object_or_404(Product, slug=slug)
+    form = AddToBasketForm(request.POST)
+    if not item.in_stock:
+        messages.error(request, _("Sorry, %(title)s is out of stock.") % {"title": item.title})
+        return redirect(item)
+    if not form.is_valid():
+        messages.error(request, _("Please choose a quantity between 1 and 99."))
+        return redirect(item)
+    basket = get_basket(request, create=True)
+    add_product(basket, item, form.cleaned_data["qty"])
+    messages.success(request, _("%(title)s was added to your basket.") % {"title": item.title})
+    return redirect("shop:basket")
+
+
+def basket_detail(request: HttpRequest) -> HttpResponse:
+    """The basket with editable lines and the total."""
+    basket = get_basket(request)
+    items = list(basket.items.select_related("product")) if basket is not None else []
+    return render(
+        request,
+        "shop/basket.html",
+        {"basket": basket, "items": items, "total": basket.total() if basket else None},
+    )
+
+
+@require_POST
+def update_line(request: HttpRequest, item_id: int) -> HttpResponse:
+    """Change the quantity of, or remove, one line of the current basket."""
+    basket = get_basket(request)
+    if basket is None:
+        return redirect("shop:basket")
+    # Scoped to the current basket so nobody can edit another basket's lines by id.
+    item = get_object_or_404(
+        BasketItem.objects.select_related("product", "basket"), pk=item_id, basket=basket
+    )
+    form = UpdateLineForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please enter a quantity between 0 and 99."))
+        return redirect("shop:basket")
+    qty = form.new_quantity()
+    set_quantity(item, qty)
+    if qty:
+        messages.success(request, _("Quantity updated."))
+    else:
+        messages.success(
+            request, _("%(title)s was removed from your basket.") % {"title": item.product.title}
+        )
+    return redirect("shop:basket")
+
+
+@require_http_methods(["GET", "POST"])
+def checkout(request: HttpRequest) -> HttpResponse:
+    """Collect contact details and consent, then place the order."""
+    basket = get_basket(request)
+    if basket is None or not basket.items.exists():
+        messages.info(request, _("Your basket is empty."))
+        return redirect("shop:basket")
+    user = request.user if request.user.is_authenticated else None
+
+    if request.method == "POST":
+        form = CheckoutForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            # Saved before anything else can fail: a checkout that stops here still leaves
+            # a reachable (and consent-flagged) email on the basket.
+            basket.shopper_email = data["email"]
+            basket.shopper_name = data["name"]
+            basket.marketing_opt_in = data["marketing_opt_in"]
+            basket.save(update_fields=["shopper_email", "shopper_name", "marketing_opt_in"])
+
+            unavailable = [
+                i.product.title
+                for i in basket.items.select_related("product")
+                if not i.product.in_stock
+            ]
+            if unavailable:
+                messages.error(
+                    request,
+                    _("Please remove items that are out of stock: %(titles)s")
+                    % {"titles": ", ".join(unavailable)},
+                )
+                return redirect("shop:basket")
+            try:
+                purchase = place_order(
+                    basket,
+                    buyer=user,
+                    email=data["email"],
+                    name=data["name"],
+                    marketing_opt_in=data["marketing_opt_in"],
+                )
+            except BasketNotOpenError:
+                messages.error(request, _("This basket has already been checked out."))
+                return redirect("shop:basket")
+            request.session.pop(SESSION_KEY, None)
+            messages.success(request, _("Thank you! Your order has been placed."))
+            return redirect(purchase)
+    else:
+        form = CheckoutForm(
+            initial={
+                "email": basket.shopper_email or (user.email if user else ""),
+                "name": basket.shopper_name or (user.get_full_name() if user else ""),
+            }
+        )
+
+    items = list(basket.items.select_related("product"))
+    return render(
+        request,
+        "shop/checkout.html",
+        {"form": form, "basket": basket, "items": items, "total": basket.total()},
+    )
+
+
+def order(request: HttpRequest, ref: str) -> HttpResponse:
+    """Order confirmation; the UUID in the URL is the access token."""
+    purchase = get_object_or_404(Purchase, ref=ref)
+    lines = purchase.lines.select_related("product")
+    return render(request, "shop/order.html", {"purchase": purchase, "lines": lines})

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RemarketConfig(AppConfig):
+    name = "remarket"
+    verbose_name = _("Remarketing")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+        from django.core import checks
+
+        from remarket.checks import check_settings
+        from remarket.people.receivers import on_user_logged_in
+
+        checks.register(check_settings, "remarket")
+        user_logged_in.connect(on_user_logged_in, dispatch_uid="remarket.people.login")

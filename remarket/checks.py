@@ -1,0 +1,114 @@
+"""System checks for ``settings.REMARKET`` (ids are stable and never reused).
+
+===============  ===========================================================
+id               problem
+===============  ===========================================================
+remarket.E001    ``REMARKET`` is not a dict
+remarket.E002    ``REMARKET`` has a key remarket does not know (a typo?)
+remarket.E003    ``REMARKET['SHOP_ADAPTER']`` cannot be imported / is no adapter
+remarket.E004    ``REMARKET['SITE_URL']`` is missing or not an absolute URL
+remarket.E005    ``REMARKET['CURRENCY']`` is not a three-letter ISO 4217 code
+remarket.E006    ``REMARKET['BATCH_SIZE']`` is not a positive integer
+remarket.E101    a field-map section (``CART``, ``ORDER``, ...) is missing / no dict
+remarket.E102    a field-map ``model`` is not an installed model
+remarket.E103    a field path does not exist on its model
+remarket.E104    a required field-map key is missing
+remarket.E105    a field-map section has a key remarket does not know
+remarket.E106    a constant or callable spec is malformed or cannot be imported
+remarket.E107    a path the database filters on is not a suitable model field
+remarket.E108    the map cannot tell whether a cart has been ordered
+remarket.E109    a filter (``open``, ``available``) is not a valid lookup
+remarket.W101    the cart's last-activity field has no database index
+remarket.W102    carts have neither an email nor a user mapped
+===============  ===========================================================
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core import checks
+
+from remarket.conf import DEFAULTS, conf
+from remarket.exceptions import RemarketConfigurationError
+
+
+def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Validate ``settings.REMARKET``; registered by ``RemarketConfig.ready()``."""
+    raw = getattr(settings, "REMARKET", {})
+    if not isinstance(raw, dict):
+        return [
+            checks.Error(
+                f"settings.REMARKET is {raw!r}, not a dict.",
+                hint="Write REMARKET = {'SITE_URL': 'https://shop.example', ...}.",
+                id="remarket.E001",
+            )
+        ]
+    errors: list[checks.CheckMessage] = []
+    for key in raw:
+        if key not in DEFAULTS:
+            close = difflib.get_close_matches(str(key), DEFAULTS, n=1)
+            errors.append(
+                checks.Error(
+                    f"REMARKET[{key!r}] is not a setting remarket knows.",
+                    hint=(f"Did you mean {close[0]!r}? " if close else "")
+                    + f"Known keys: {', '.join(DEFAULTS)}.",
+                    id="remarket.E002",
+                )
+            )
+    errors += _check_site_url(conf.SITE_URL)
+    currency = conf.CURRENCY
+    if not (isinstance(currency, str) and re.fullmatch(r"[A-Z]{3}", currency)):
+        errors.append(
+            checks.Error(
+                f"REMARKET['CURRENCY'] is {currency!r}, not a three-letter currency code.",
+                hint="Use an upper-case ISO 4217 code such as 'EUR', 'USD', 'IRR' or 'VND'.",
+                id="remarket.E005",
+            )
+        )
+    batch = conf.BATCH_SIZE
+    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+        errors.append(
+            checks.Error(
+                f"REMARKET['BATCH_SIZE'] is {batch!r}, not a positive whole number.",
+                hint="Use a number such as 500 (the default) or remove the key.",
+                id="remarket.E006",
+            )
+        )
+    return errors + _check_adapter()
+
+
+def _check_site_url(url: Any) -> list[checks.CheckMessage]:
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if parts and parts.scheme in {"http", "https"} and parts.netloc and not parts.query:
+        return []
+    shown = "not set" if not url else f"{url!r}, which is not an absolute http(s) URL"
+    return [
+        checks.Error(
+            f"REMARKET['SITE_URL'] is {shown}; links in emails need it.",
+            hint="Set it to the storefront's public address, e.g. 'https://shop.example'.",
+            id="remarket.E004",
+        )
+    ]
+
+
+def _check_adapter() -> list[checks.CheckMessage]:
+    from remarket.shop.base import load_adapter_class
+
+    try:
+        adapter = load_adapter_class()
+    except RemarketConfigurationError as exc:
+        return [
+            checks.Error(
+                str(exc),
+                hint="Use 'remarket.shop.fieldmap.FieldMapAdapter' (the default), "
+                "'remarket.shop.oscar.OscarAdapter', or the dotted path of your own "
+                "subclass of remarket.shop.ShopAdapter.",
+                id="remarket.E003",
+            )
+        ]
+    return adapter.check()

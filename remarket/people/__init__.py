@@ -1,0 +1,1 @@
+"""People remarket can reach: contacts and their consent."""

@@ -1,0 +1,122 @@
+"""Create and update contacts from carts, orders and signed-in users.
+
+Every function is idempotent and keyed on the normalised address, so the same person
+arriving through a cart, an order and a login is one :class:`Contact`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from remarket.emails import clean_email, normalize_email
+from remarket.people.models import Consent, ConsentSource, Contact
+from remarket.shop.snapshots import CartSnapshot, OrderSnapshot
+
+Snapshot = CartSnapshot | OrderSnapshot
+
+
+def _grant(contact: Contact, granted: bool | None, at: datetime, source: str) -> bool:
+    """Record a tick in the shop's consent box, unless the person withdrew later.
+
+    An unticked box is not a withdrawal, so ``False`` never changes anything.
+    """
+    if granted is not True or contact.consent == Consent.GRANTED:
+        return False
+    if contact.consent == Consent.WITHDRAWN and contact.consent_at and contact.consent_at >= at:
+        return False
+    contact.consent, contact.consent_source, contact.consent_at = Consent.GRANTED, source, at
+    return True
+
+
+def _fill(contact: Contact, *, name: str = "", locale: str = "") -> bool:
+    """Fill blanks only: what the person or staff set is never overwritten."""
+    changed = False
+    if name and not contact.name:
+        contact.name, changed = name[:150], True
+    if locale and not contact.locale:
+        contact.locale, changed = locale[:35], True
+    return changed
+
+
+def get_or_create_contact(email: str, **defaults: Any) -> tuple[Contact, bool]:
+    """The contact for ``email``, created if needed; safe against concurrent creation."""
+    email = normalize_email(email)
+    try:
+        with transaction.atomic():
+            return Contact.objects.get_or_create(email=email, defaults=defaults)
+    except IntegrityError:
+        # Another request created it between our SELECT and INSERT.
+        return Contact.objects.get(email=email), False
+
+
+def contact_for_user(user: Any) -> Contact | None:
+    """The contact of a signed-in user, linked to the account; ``None`` without an email."""
+    email = clean_email(getattr(user, get_user_model().get_email_field_name(), ""))
+    if not email:
+        return None
+    name = user.get_full_name() if hasattr(user, "get_full_name") else ""
+    contact, _created = get_or_create_contact(email, user=user, name=name)
+    if contact.user_id != user.pk:
+        with transaction.atomic():
+            # The account's address changed: the link follows the current address.
+            Contact.objects.filter(user=user).exclude(pk=contact.pk).update(user=None)
+            if contact.user_id is None:
+                contact.user = user
+                contact.save(update_fields=["user", "updated_at"])
+    if _fill(contact, name=name):
+        contact.save(update_fields=["name", "updated_at"])
+    return contact
+
+
+def contacts_from_snapshots(
+    snapshots: Iterable[Snapshot], *, source: str = ConsentSource.CHECKOUT
+) -> dict[str, Contact]:
+    """Contacts for the emails of many carts or orders, in at most five queries.
+
+    Missing contacts are created; blanks (name, language, account link) are filled; a
+    ticked consent box grants consent. Returns the contacts by email.
+    """
+    latest: dict[str, Snapshot] = {}
+    for snapshot in snapshots:
+        if snapshot.email:
+            latest[snapshot.email] = snapshot  # the last one wins: newest details
+    if not latest:
+        return {}
+    Contact.objects.bulk_create(
+        [Contact(email=email) for email in latest], ignore_conflicts=True, batch_size=500
+    )
+    contacts = {c.email: c for c in Contact.objects.filter(email__in=latest)}
+    user_ids = {s.user_id for s in latest.values() if s.user_id}
+    linked = set(Contact.objects.filter(user_id__in=user_ids).values_list("user_id", flat=True))
+    changed: list[Contact] = []
+    for email, snapshot in latest.items():
+        contact = contacts[email]
+        at = getattr(snapshot, "placed_at", None) or getattr(snapshot, "last_activity", None)
+        dirty = _fill(contact, name=snapshot.name, locale=snapshot.locale)
+        dirty |= _grant(contact, snapshot.consent, at or timezone.now(), source)
+        user_id = snapshot.user_id
+        if user_id and contact.user_id is None and _as_pk(user_id) not in linked:
+            contact.user_id = _as_pk(user_id)
+            linked.add(contact.user_id)
+            dirty = True
+        if dirty:
+            changed.append(contact)
+    if changed:
+        for contact in changed:
+            contact.updated_at = timezone.now()
+        Contact.objects.bulk_update(
+            changed,
+            ["name", "locale", "consent", "consent_source", "consent_at", "user", "updated_at"],
+            batch_size=500,
+        )
+    return contacts
+
+
+def _as_pk(user_id: str) -> Any:
+    return get_user_model()._meta.pk.to_python(user_id)
