@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from example_project import remarket_map
+
 # The repository root, so runtime state lands in <repo>/var next to manage.py.
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -47,6 +49,7 @@ INSTALLED_APPS = [
 ]
 
 # remarket reads the shop's own models through this field map (settings only, no code).
+REMARKET = remarket_map.REMARKET
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
