@@ -7,7 +7,7 @@ arriving through a cart, an order and a login is one :class:`Contact`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -19,6 +19,7 @@ from remarket.people.models import Consent, ConsentSource, Contact
 from remarket.shop.snapshots import CartSnapshot, OrderSnapshot
 
 Snapshot = CartSnapshot | OrderSnapshot
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _grant(contact: Contact, granted: bool | None, at: datetime, source: str) -> bool:
@@ -61,7 +62,7 @@ def contact_for_user(user: Any) -> Contact | None:
     if not email:
         return None
     name = user.get_full_name() if hasattr(user, "get_full_name") else ""
-    contact, _created = get_or_create_contact(email, user=user, name=name)
+    contact, _created = get_or_create_contact(email, name=name)
     if contact.user_id != user.pk:
         with transaction.atomic():
             # The account's address changed: the link follows the current address.
@@ -77,33 +78,45 @@ def contact_for_user(user: Any) -> Contact | None:
 def contacts_from_snapshots(
     snapshots: Iterable[Snapshot], *, source: str = ConsentSource.CHECKOUT
 ) -> dict[str, Contact]:
-    """Contacts for the emails of many carts or orders, in at most five queries.
+    """Contacts for the emails of many carts or orders, in a fixed number of queries.
+
+    Four at most for up to 500 addresses (SQLite splits the insert into batches of its
+    own parameter limit, about 75 rows).
 
     Missing contacts are created; blanks (name, language, account link) are filled; a
     ticked consent box grants consent. Returns the contacts by email.
     """
-    latest: dict[str, Snapshot] = {}
+    people: dict[str, dict[str, Any]] = {}
     for snapshot in snapshots:
-        if snapshot.email:
-            latest[snapshot.email] = snapshot  # the last one wins: newest details
-    if not latest:
+        if not snapshot.email:
+            continue
+        at = getattr(snapshot, "placed_at", None) or getattr(snapshot, "last_activity", None)
+        person = people.setdefault(snapshot.email, {"name": "", "locale": "", "user_id": None})
+        # Any snapshot may fill a blank; the newest tick of the consent box counts.
+        person["name"] = person["name"] or snapshot.name
+        person["locale"] = person["locale"] or snapshot.locale
+        person["user_id"] = person["user_id"] or snapshot.user_id
+        at = at or timezone.now()
+        if snapshot.consent and at > person.get("consent_at", _EPOCH):
+            person["consent_at"] = at
+    if not people:
         return {}
     Contact.objects.bulk_create(
-        [Contact(email=email) for email in latest], ignore_conflicts=True, batch_size=500
+        [Contact(email=email) for email in people], ignore_conflicts=True, batch_size=500
     )
-    contacts = {c.email: c for c in Contact.objects.filter(email__in=latest)}
-    user_ids = {s.user_id for s in latest.values() if s.user_id}
+    contacts = {c.email: c for c in Contact.objects.filter(email__in=people)}
+    user_ids = {p["user_id"] for p in people.values() if p["user_id"]}
     linked = set(Contact.objects.filter(user_id__in=user_ids).values_list("user_id", flat=True))
     changed: list[Contact] = []
-    for email, snapshot in latest.items():
+    for email, person in people.items():
         contact = contacts[email]
-        at = getattr(snapshot, "placed_at", None) or getattr(snapshot, "last_activity", None)
-        dirty = _fill(contact, name=snapshot.name, locale=snapshot.locale)
-        dirty |= _grant(contact, snapshot.consent, at or timezone.now(), source)
-        user_id = snapshot.user_id
-        if user_id and contact.user_id is None and _as_pk(user_id) not in linked:
-            contact.user_id = _as_pk(user_id)
-            linked.add(contact.user_id)
+        dirty = _fill(contact, name=person["name"], locale=person["locale"])
+        if "consent_at" in person:
+            dirty |= _grant(contact, True, person["consent_at"], source)
+        user_pk = _as_pk(person["user_id"]) if person["user_id"] else None
+        if user_pk is not None and contact.user_id is None and user_pk not in linked:
+            contact.user_id = user_pk
+            linked.add(user_pk)
             dirty = True
         if dirty:
             changed.append(contact)
