@@ -160,6 +160,12 @@ def test_e107_lines_is_not_a_reverse_relation(settings):
     assert "items" in message.hint
 
 
+def test_e107_order_lines_and_products_disagree(settings):
+    value = changed(PRODUCT={"model": "shop.Category", "name": "label"})
+    message = only(run(settings, value), "remarket.E107")
+    assert "not shop.Category" in message.msg
+
+
 def test_e108_cannot_tell_ordered_carts(settings):
     value = changed("CART", open=None)
     value["ORDER"].pop("cart")

@@ -15,7 +15,7 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.core import checks
-from django.core.exceptions import FieldError, ValidationError
+from django.core.exceptions import FieldDoesNotExist, FieldError, ValidationError
 from django.db import models
 
 from remarket.shop.paths import Call, Const, FieldPath, Spec, SpecError, parse_spec, resolve_path
@@ -260,7 +260,7 @@ class _Reader:
             return None
         try:
             rel = self.model._meta.get_field(raw) if isinstance(raw, str) else None
-        except Exception:
+        except FieldDoesNotExist:
             rel = None
         if rel is None or not (rel.auto_created and rel.one_to_many):
             choices = [
@@ -431,6 +431,18 @@ def compile_shop_map(
             )
         )
     product_map = _product_map(raw.get("PRODUCT"), problems, default_currency)
+    line_product = order_map.line.product if order_map else None
+    if product_map and line_product and line_product.field.related_model is not product_map.model:
+        problems.append(
+            checks.Error(
+                f"REMARKET['ORDER']['line']['product'] is {line_product.text!r}, which points "
+                f"at {line_product.field.related_model._meta.label}, not "
+                f"{product_map.model._meta.label} (REMARKET['PRODUCT']['model']).",
+                hint="Point both at the same product model, or the recommendations would "
+                "compare ids of different tables.",
+                id="remarket.E107",
+            )
+        )
     if cart_map is None or order_map is None or any(p.is_serious() for p in problems):
         return None, problems
     return ShopMap(cart_map, order_map, product_map), problems
