@@ -37,13 +37,14 @@ ALLOWED_HOSTS += [
 ]
 
 INSTALLED_APPS = [
+    # First, so the shop's own wording wins over contrib's for shared strings ("Log out").
+    "example_project.shop",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "example_project.shop",
     "django_celery_beat",
     "remarket",
 ]

@@ -17,13 +17,14 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fa", "Persian"), ("vi", "Vietnamese")]
 
 INSTALLED_APPS = [
+    # First, so the shop's own wording wins over contrib's for shared strings ("Log out").
+    "example_project.shop",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "example_project.shop",
     "tests.trolley",
     "django_celery_beat",
     "remarket",
@@ -46,6 +47,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "example_project.shop.context_processors.basket",
             ]
         },
     }

@@ -117,6 +117,12 @@ def merge_baskets(source: Basket, target: Basket) -> None:
         source.status = Basket.Status.MERGED
         source.merged_into = target
         source.save(update_fields=["status", "merged_into"])
+        # Details given at checkout follow the lines, so the shopper is not asked twice.
+        if source.shopper_email and not target.shopper_email:
+            target.shopper_email = source.shopper_email
+            target.shopper_name = target.shopper_name or source.shopper_name
+            target.marketing_opt_in = target.marketing_opt_in or source.marketing_opt_in
+            target.save(update_fields=["shopper_email", "shopper_name", "marketing_opt_in"])
         # Only real line changes count as activity on the surviving basket.
         if moved:
             target.touch()

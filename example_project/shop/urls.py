@@ -16,5 +16,6 @@ urlpatterns = [
     path("basket/add/<slug:slug>/", views.add_to_basket, name="add_to_basket"),
     path("basket/lines/<int:item_id>/", views.update_line, name="update_line"),
     path("checkout/", views.checkout, name="checkout"),
+    path("checkout/review/", views.checkout_review, name="checkout_review"),
     path("orders/<uuid:ref>/", views.order, name="order"),
 ]

@@ -17,7 +17,7 @@ from .basket import (
     set_quantity,
 )
 from .forms import AddToBasketForm, CheckoutForm, UpdateLineForm
-from .models import BasketItem, Category, Product, Purchase
+from .models import Basket, BasketItem, Category, Product, Purchase
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -105,12 +105,30 @@ def update_line(request: HttpRequest, item_id: int) -> HttpResponse:
     return redirect("shop:basket")
 
 
-@require_http_methods(["GET", "POST"])
-def checkout(request: HttpRequest) -> HttpResponse:
-    """Collect contact details and consent, then place the order."""
+def _checkout_basket(request: HttpRequest) -> Basket | None:
+    """The current basket if it has lines; otherwise ``None`` plus an "empty" message."""
     basket = get_basket(request)
     if basket is None or not basket.items.exists():
         messages.info(request, _("Your basket is empty."))
+        return None
+    return basket
+
+
+def _summary(basket: Basket) -> dict[str, object]:
+    """Lines and total for the order summary shown on both checkout steps."""
+    items = list(basket.items.select_related("product"))
+    return {"basket": basket, "items": items, "total": basket.total()}
+
+
+@require_http_methods(["GET", "POST"])
+def checkout(request: HttpRequest) -> HttpResponse:
+    """Checkout step 1: contact details and an explicit marketing consent.
+
+    The details are saved on the basket as soon as they are valid, so a shopper who stops
+    at the review step still leaves a reachable (and consent-flagged) email behind.
+    """
+    basket = _checkout_basket(request)
+    if basket is None:
         return redirect("shop:basket")
     user = request.user if request.user.is_authenticated else None
 
@@ -118,53 +136,60 @@ def checkout(request: HttpRequest) -> HttpResponse:
         form = CheckoutForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            # Saved before anything else can fail: a checkout that stops here still leaves
-            # a reachable (and consent-flagged) email on the basket.
             basket.shopper_email = data["email"]
             basket.shopper_name = data["name"]
             basket.marketing_opt_in = data["marketing_opt_in"]
             basket.save(update_fields=["shopper_email", "shopper_name", "marketing_opt_in"])
-
-            unavailable = [
-                i.product.title
-                for i in basket.items.select_related("product")
-                if not i.product.in_stock
-            ]
-            if unavailable:
-                messages.error(
-                    request,
-                    _("Please remove items that are out of stock: %(titles)s")
-                    % {"titles": ", ".join(unavailable)},
-                )
-                return redirect("shop:basket")
-            try:
-                purchase = place_order(
-                    basket,
-                    buyer=user,
-                    email=data["email"],
-                    name=data["name"],
-                    marketing_opt_in=data["marketing_opt_in"],
-                )
-            except BasketNotOpenError:
-                messages.error(request, _("This basket has already been checked out."))
-                return redirect("shop:basket")
-            request.session.pop(SESSION_KEY, None)
-            messages.success(request, _("Thank you! Your order has been placed."))
-            return redirect(purchase)
+            basket.touch()  # giving details is activity: restarts the abandoned-cart clock
+            return redirect("shop:checkout_review")
     else:
         form = CheckoutForm(
             initial={
                 "email": basket.shopper_email or (user.email if user else ""),
                 "name": basket.shopper_name or (user.get_full_name() if user else ""),
+                # The shopper's own earlier choice on this basket; a new basket starts unticked.
+                "marketing_opt_in": basket.marketing_opt_in,
             }
         )
+    return render(request, "shop/checkout.html", {"form": form, **_summary(basket)})
 
-    items = list(basket.items.select_related("product"))
-    return render(
-        request,
-        "shop/checkout.html",
-        {"form": form, "basket": basket, "items": items, "total": basket.total()},
-    )
+
+@require_http_methods(["GET", "POST"])
+def checkout_review(request: HttpRequest) -> HttpResponse:
+    """Checkout step 2: show what will be ordered and place the order on POST."""
+    basket = _checkout_basket(request)
+    if basket is None:
+        return redirect("shop:basket")
+    if not basket.shopper_email:
+        messages.info(request, _("Please enter your details first."))
+        return redirect("shop:checkout")
+
+    if request.method == "POST":
+        items = basket.items.select_related("product")
+        unavailable = [i.product.title for i in items if not i.product.in_stock]
+        if unavailable:
+            messages.error(
+                request,
+                _("Please remove items that are out of stock: %(titles)s")
+                % {"titles": ", ".join(unavailable)},
+            )
+            return redirect("shop:basket")
+        try:
+            purchase = place_order(
+                basket,
+                buyer=request.user if request.user.is_authenticated else None,
+                email=basket.shopper_email,
+                name=basket.shopper_name,
+                marketing_opt_in=basket.marketing_opt_in,
+            )
+        except BasketNotOpenError:
+            messages.error(request, _("This basket has already been checked out."))
+            return redirect("shop:basket")
+        request.session.pop(SESSION_KEY, None)
+        messages.success(request, _("Thank you! Your order has been placed."))
+        return redirect(purchase)
+
+    return render(request, "shop/checkout_review.html", _summary(basket))
 
 
 def order(request: HttpRequest, ref: str) -> HttpResponse:
