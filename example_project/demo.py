@@ -33,6 +33,8 @@ def prepare() -> None:
 
 
 def banner() -> str:
+    from django.conf import settings
+
     url = f"http://{HOST}:{PORT}"
     return "\n".join(
         [
@@ -41,7 +43,7 @@ def banner() -> str:
             f"    shop:   {url}/",
             f"    admin:  {url}/admin/   (log in as admin / admin)",
             "    customer account: alice / alice",
-            f"    emails are written to {ROOT / 'var' / 'mail'}",
+            f"    emails are written to {settings.EMAIL_FILE_PATH}",
             "  Press Ctrl-C to stop.",
             "",
         ]

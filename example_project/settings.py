@@ -12,8 +12,9 @@ from example_project import remarket_map
 
 # The repository root, so runtime state lands in <repo>/var next to manage.py.
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
-VAR_DIR.mkdir(exist_ok=True)
+# Runtime state (database, media, mail); REMARKET_DEMO_VAR moves it, e.g. for tests.
+VAR_DIR = Path(os.environ.get("REMARKET_DEMO_VAR") or BASE_DIR / "var")
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def _env_bool(name: str, default: bool) -> bool:

@@ -133,3 +133,23 @@ def contacts_from_snapshots(
 
 def _as_pk(user_id: str) -> Any:
     return get_user_model()._meta.pk.to_python(user_id)
+
+
+def sync_contacts(since: datetime, *, idle_since: datetime | None = None) -> dict[str, int]:
+    """Create or update contacts from orders placed since ``since`` and from idle carts.
+
+    Reads the shop through the adapter in batches; returns how many orders and carts were
+    read and how many contacts exist afterwards that did not before.
+    """
+    from remarket.shop import get_adapter
+
+    adapter = get_adapter()
+    before = Contact.objects.count()
+    orders = carts = 0
+    for batch in adapter.orders_placed_since(since):
+        contacts_from_snapshots(batch)
+        orders += len(batch)
+    for batch in adapter.idle_carts(idle_since or timezone.now(), active_after=since):
+        contacts_from_snapshots(batch)
+        carts += len(batch)
+    return {"orders": orders, "carts": carts, "created": Contact.objects.count() - before}
