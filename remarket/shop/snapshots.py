@@ -8,10 +8,11 @@ stored as JSON today still reads the same after the shop has deleted the cart.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar, Self
 
 
 class CartState(enum.StrEnum):
@@ -22,18 +23,45 @@ class CartState(enum.StrEnum):
     GONE = "gone"
 
 
-def _decimal(value: Any) -> Decimal:
-    return value if isinstance(value, Decimal) else Decimal(str(value))
+def _decimal(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
 
 
-def _datetime(value: Any) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(value)
+def _to_json(value: Any) -> Any:
+    if isinstance(value, JsonSnapshot):
+        return value.as_json()
+    if isinstance(value, tuple):
+        return [_to_json(item) for item in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal | enum.Enum):
+        return str(value)
+    return value
+
+
+class JsonSnapshot:
+    """``as_json()`` / ``from_json()`` for the snapshot dataclasses below.
+
+    Values become JSON-safe (decimals and dates as strings) and come back as they were;
+    ``_decode`` names the fields that need converting on the way back.
+    """
+
+    _decode: ClassVar[dict[str, Callable[[Any], Any]]] = {}
+
+    def as_json(self) -> dict[str, Any]:
+        return {f.name: _to_json(getattr(self, f.name)) for f in fields(self)}  # type: ignore[arg-type]
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Self:
+        return cls(**{k: cls._decode.get(k, _same)(v) for k, v in data.items()})
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 @dataclass(frozen=True, slots=True)
-class LineSnapshot:
+class LineSnapshot(JsonSnapshot):
     """One line of a cart or an order."""
 
     product_id: str
@@ -43,27 +71,19 @@ class LineSnapshot:
     product_url: str = ""
     image_url: str = ""
 
+    _decode = {"unit_price": _decimal}
+
     @property
     def total(self) -> Decimal:
         return self.unit_price * self.quantity
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "product_id": self.product_id,
-            "name": self.name,
-            "quantity": self.quantity,
-            "unit_price": str(self.unit_price),
-            "product_url": self.product_url,
-            "image_url": self.image_url,
-        }
 
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> LineSnapshot:
-        return cls(**{**data, "unit_price": _decimal(data["unit_price"])})
+def _lines(data: list[dict[str, Any]]) -> tuple[LineSnapshot, ...]:
+    return tuple(LineSnapshot.from_json(line) for line in data)
 
 
 @dataclass(frozen=True, slots=True)
-class CartSnapshot:
+class CartSnapshot(JsonSnapshot):
     """A cart as remarket remembers it.
 
     ``key`` is the cart's primary key as text; ``email`` is normalised (stripped,
@@ -83,6 +103,13 @@ class CartSnapshot:
     locale: str = ""
     consent: bool | None = None
 
+    _decode = {
+        "last_activity": datetime.fromisoformat,
+        "state": CartState,
+        "total": _decimal,
+        "lines": _lines,
+    }
+
     @property
     def item_count(self) -> int:
         return sum(line.quantity for line in self.lines)
@@ -91,36 +118,9 @@ class CartSnapshot:
     def product_ids(self) -> tuple[str, ...]:
         return tuple(line.product_id for line in self.lines)
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "email": self.email,
-            "user_id": self.user_id,
-            "last_activity": self.last_activity.isoformat(),
-            "state": self.state.value,
-            "currency": self.currency,
-            "total": str(self.total),
-            "lines": [line.as_json() for line in self.lines],
-            "name": self.name,
-            "locale": self.locale,
-            "consent": self.consent,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> CartSnapshot:
-        return cls(
-            **{
-                **data,
-                "last_activity": _datetime(data["last_activity"]),
-                "state": CartState(data["state"]),
-                "total": _decimal(data["total"]),
-                "lines": tuple(LineSnapshot.from_json(line) for line in data["lines"]),
-            }
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class OrderSnapshot:
+class OrderSnapshot(JsonSnapshot):
     """An order placed in the shop; ``cart_key`` is the cart it came from, if known."""
 
     key: str
@@ -135,39 +135,15 @@ class OrderSnapshot:
     locale: str = ""
     consent: bool | None = None
 
+    _decode = {"placed_at": datetime.fromisoformat, "total": _decimal, "lines": _lines}
+
     @property
     def product_ids(self) -> tuple[str, ...]:
         return tuple(line.product_id for line in self.lines)
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "email": self.email,
-            "user_id": self.user_id,
-            "placed_at": self.placed_at.isoformat(),
-            "currency": self.currency,
-            "total": str(self.total),
-            "lines": [line.as_json() for line in self.lines],
-            "cart_key": self.cart_key,
-            "name": self.name,
-            "locale": self.locale,
-            "consent": self.consent,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> OrderSnapshot:
-        return cls(
-            **{
-                **data,
-                "placed_at": _datetime(data["placed_at"]),
-                "total": _decimal(data["total"]),
-                "lines": tuple(LineSnapshot.from_json(line) for line in data["lines"]),
-            }
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class ProductSnapshot:
+class ProductSnapshot(JsonSnapshot):
     """A product offered in a recommendation."""
 
     product_id: str
@@ -177,20 +153,7 @@ class ProductSnapshot:
     price: Decimal | None = None
     currency: str = ""
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "product_id": self.product_id,
-            "name": self.name,
-            "url": self.url,
-            "image_url": self.image_url,
-            "price": None if self.price is None else str(self.price),
-            "currency": self.currency,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> ProductSnapshot:
-        price = data.get("price")
-        return cls(**{**data, "price": None if price is None else _decimal(price)})
+    _decode = {"price": _decimal}
 
 
 @dataclass(frozen=True, slots=True)
