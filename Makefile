@@ -23,9 +23,11 @@ install: $(STAMP)
 demo: install
 	$(BIN)/python example_project/demo.py
 
-## test: lint, format check and the whole test suite
+## test: lint, format check, the whole suite on SQLite, then the database-sensitive tests on
+## a throwaway PostgreSQL (tests/servers.py starts it, and Redis, from the installed binaries)
 test: install lint
 	$(BIN)/python -m pytest
+	REMARKET_TEST_DB=postgres $(BIN)/python -m pytest
 
 lint: install
 	$(BIN)/ruff check .

@@ -7,6 +7,7 @@ of the system checks in :mod:`remarket.checks`, which report every problem with 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -20,6 +21,14 @@ DEFAULTS: dict[str, Any] = {
     "PRODUCT": None,
     "CURRENCY": "USD",
     "BATCH_SIZE": 500,
+    "SHOP_NAME": "",
+    "FROM_EMAIL": "",
+    "TIME_ZONE": "",
+    "QUIET_HOURS": ("21:00", "08:00"),
+    "FREQUENCY_CAP": timedelta(hours=16),
+    "CLICK_ATTRIBUTION_WINDOW": timedelta(days=5),
+    "OPEN_ATTRIBUTION_WINDOW": timedelta(days=1),
+    "SEND_LEASE": timedelta(minutes=10),
 }
 
 
@@ -69,6 +78,46 @@ class RemarketSettings:
     def BATCH_SIZE(self) -> int:
         """How many carts or orders one database round trip reads."""
         return self.get("BATCH_SIZE")
+
+    @property
+    def SHOP_NAME(self) -> str:
+        """The shop's name as emails show it."""
+        return self.get("SHOP_NAME")
+
+    @property
+    def FROM_EMAIL(self) -> str:
+        """Default sender of remarketing email; empty means ``DEFAULT_FROM_EMAIL``."""
+        return self.get("FROM_EMAIL") or settings.DEFAULT_FROM_EMAIL
+
+    @property
+    def TIME_ZONE(self) -> str:
+        """The shop's time zone for quiet hours of contacts without one."""
+        return self.get("TIME_ZONE") or settings.TIME_ZONE or "UTC"
+
+    @property
+    def QUIET_HOURS(self) -> tuple[str, str] | None:
+        """("21:00", "08:00"): local hours in which sends wait; ``None`` sends any time."""
+        return self.get("QUIET_HOURS")
+
+    @property
+    def FREQUENCY_CAP(self) -> timedelta | None:
+        """At most one remarketing email per contact in this window; ``None``: no cap."""
+        return self.get("FREQUENCY_CAP")
+
+    @property
+    def CLICK_ATTRIBUTION_WINDOW(self) -> timedelta:
+        """An order this soon after a click is credited to the clicked message."""
+        return self.get("CLICK_ATTRIBUTION_WINDOW")
+
+    @property
+    def OPEN_ATTRIBUTION_WINDOW(self) -> timedelta:
+        """Without a click, an order this soon after an open is credited to it."""
+        return self.get("OPEN_ATTRIBUTION_WINDOW")
+
+    @property
+    def SEND_LEASE(self) -> timedelta:
+        """A message still ``sending`` after this long is reconciled by the next tick."""
+        return self.get("SEND_LEASE")
 
 
 conf = RemarketSettings()

@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
+from remarket.flows.models import Cursor, Enrollment, Flow, Step
+from remarket.insights.models import Conversion
+from remarket.mail.models import Message
+from remarket.people.activity import Activity
 from remarket.people.models import Contact
 from remarket.shop.models import CartEmail
 
-__all__ = ["CartEmail", "Contact"]
+__all__ = [
+    "Activity",
+    "CartEmail",
+    "Contact",
+    "Conversion",
+    "Cursor",
+    "Enrollment",
+    "Flow",
+    "Message",
+    "Step",
+]

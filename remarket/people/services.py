@@ -101,10 +101,7 @@ def contacts_from_snapshots(
             person["consent_at"] = at
     if not people:
         return {}
-    Contact.objects.bulk_create(
-        [Contact(email=email) for email in people], ignore_conflicts=True, batch_size=500
-    )
-    contacts = {c.email: c for c in Contact.objects.filter(email__in=people)}
+    contacts = contacts_for_emails(people)
     user_ids = {p["user_id"] for p in people.values() if p["user_id"]}
     linked = set(Contact.objects.filter(user_id__in=user_ids).values_list("user_id", flat=True))
     changed: list[Contact] = []
@@ -129,6 +126,15 @@ def contacts_from_snapshots(
             batch_size=500,
         )
     return contacts
+
+
+def contacts_for_emails(emails: Iterable[str]) -> dict[str, Contact]:
+    """Contacts for normalised addresses, created where missing: two queries."""
+    emails = set(emails)
+    Contact.objects.bulk_create(
+        [Contact(email=email) for email in emails], ignore_conflicts=True, batch_size=500
+    )
+    return {c.email: c for c in Contact.objects.filter(email__in=emails)}
 
 
 def _as_pk(user_id: str) -> Any:

@@ -103,8 +103,13 @@ class ShopAdapter:
         *,
         emails: Iterable[str] | None = None,
         last_order_before: datetime | None = None,
+        last_order_since: datetime | None = None,
     ) -> dict[str, CustomerStats]:
-        """Order count and last order time per (lower-case) email, in one query."""
+        """Order count and last order time per (lower-case) email, in one query.
+
+        ``last_order_before`` (exclusive) and ``last_order_since`` (inclusive) keep only
+        customers whose *last* order falls in that window: the lapsed ones, for win-back.
+        """
         raise NotImplementedError(f"{type(self).__qualname__} must implement customer_stats()")
 
     # -- hooks: optional features -----------------------------------------------------
@@ -153,14 +158,27 @@ class ShopAdapter:
         """Whether a reminder about this cart still makes sense (re-checked at send)."""
         return self.cart_state(key) is CartState.OPEN
 
+    def get_carts(self, keys: Iterable[str]) -> dict[str, CartSnapshot]:
+        """Snapshots of many carts by key (merges followed); gone carts are left out."""
+        found = {}
+        for key in keys:
+            try:
+                found[key] = self.get_cart(key)
+            except CartNotFound:
+                continue
+        return found
+
     def last_order_dates(
         self,
         *,
         emails: Iterable[str] | None = None,
         last_order_before: datetime | None = None,
+        last_order_since: datetime | None = None,
     ) -> dict[str, datetime]:
         """Last order time per email (for win-back), in one aggregate query."""
-        stats = self.customer_stats(emails=emails, last_order_before=last_order_before)
+        stats = self.customer_stats(
+            emails=emails, last_order_before=last_order_before, last_order_since=last_order_since
+        )
         return {email: s.last_order_at for email, s in stats.items()}
 
     def capture_email(self, key: str, email: str) -> None:

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from remarket.exceptions import CartNotFound
-from remarket.shop import CartState
+from remarket.shop import CartState, get_adapter
 from tests.shapes import make_user
 
 pytestmark = pytest.mark.django_db
@@ -190,3 +190,32 @@ def test_queries_per_batch_do_not_grow_with_the_number_of_batches(
         batches = list(adapter.idle_carts(timezone.now(), batch_size=100))
 
     assert len(batches) == 10
+
+
+def test_without_an_open_filter_the_order_link_decides(shape, settings):
+    settings.REMARKET = {**shape.settings, "CART": {**shape.settings["CART"], "open": None}}
+    adapter = get_adapter()
+    cart = shape.cart(email="x@example.com", touched=timezone.now() - timedelta(hours=2))
+    other = shape.cart(email="y@example.com", touched=timezone.now() - timedelta(hours=2))
+    shape.order(cart=other)
+
+    assert [c.key for c in idle(adapter, timezone.now())] == [shape.key(cart)]
+    assert adapter.get_carts([shape.key(cart), shape.key(other), "404"]) == {
+        shape.key(cart): adapter.get_cart(shape.key(cart)),
+        shape.key(other): adapter.get_cart(shape.key(other)),
+    }
+    assert adapter.cart_state(shape.key(other)) is CartState.ORDERED
+
+
+def test_get_carts_reads_many_carts_in_constant_queries(
+    shape, adapter, django_assert_max_num_queries
+):
+    carts = [shape.cart(email=f"m{i}@example.com") for i in range(20)]
+    guest = shape.cart(email="g@example.com")
+    shape.merge(guest, into=carts[0])
+
+    with django_assert_max_num_queries(7):  # two rounds: the carts, then merged-into carts
+        found = adapter.get_carts([shape.key(c) for c in [*carts, guest]])
+
+    assert len(found) == 21
+    assert found[shape.key(guest)].key == shape.key(carts[0])

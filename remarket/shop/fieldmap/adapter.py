@@ -13,7 +13,17 @@ from django.contrib.contenttypes.models import ContentType
 from django.core import checks
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    Value,
+)
 from django.db.models.functions import Coalesce, Lower, NullIf, Trim
 from django.shortcuts import resolve_url
 
@@ -25,7 +35,7 @@ from remarket.exceptions import (
     RemarketConfigurationError,
 )
 from remarket.shop.base import CustomerStats, ShopAdapter
-from remarket.shop.keys import key_expression, key_of
+from remarket.shop.keys import key_expression, key_for, key_of
 from remarket.shop.models import CartEmail
 from remarket.shop.snapshots import CartSnapshot, CartState, OrderSnapshot, ProductSnapshot
 
@@ -69,7 +79,15 @@ class FieldMapAdapter(ShopAdapter):
         return self.map.cart.model
 
     def _carts(self) -> models.QuerySet:
-        return _with_lines(self.map.cart, self.map.cart.last_activity.lookup)
+        """Carts with lines, people, and whether each is open and ordered (no extra query)."""
+        is_open = self._is_open()
+        flags: dict[str, Any] = {
+            "_open": ExpressionWrapper(is_open, BooleanField()) if is_open else Value(True)
+        }
+        ordered = self._ordered()
+        if ordered is not None:
+            flags["_ordered"] = ordered
+        return _with_lines(self.map.cart, self.map.cart.last_activity.lookup).annotate(**flags)
 
     def _is_open(self) -> Q:
         m = self.map.cart
@@ -134,41 +152,56 @@ class FieldMapAdapter(ShopAdapter):
             )
             yield [s for s in snapshots if s.email and s.lines]
 
-    def _cart_object(self, key: str, *, follow_merges: bool) -> models.Model:
-        m = self.map.cart
-        carts = self._carts()
-        for _hop in range(MAX_MERGE_HOPS):
-            try:
-                cart = carts.filter(pk=key).first()
-            except (ValueError, TypeError, ValidationError):
-                cart = None
-            if cart is None:
-                raise CartNotFound(f"No {m.model._meta.label} with key {key!r}.")
-            merged = m.merged_into
-            target = getattr(cart, merged.field.attname) if merged and follow_merges else None
-            if target is None or len(merged.db_parts) > 1:
-                return cart
-            key = str(target)
-        raise CartNotFound(f"{m.model._meta.label} {key!r} is merged in a loop.")
-
     def get_cart(self, key: str, *, follow_merges: bool = True) -> CartSnapshot:
-        cart = self._cart_object(key, follow_merges=follow_merges)
+        found = self._cart_objects([key], follow_merges=follow_merges)
+        if key not in found:
+            raise CartNotFound(f"No {self.map.cart.model._meta.label} with key {key!r}.")
+        cart = found[key]
         return cart_snapshot(
             self.map.cart, cart, state=self._state(cart), captured=self._captured([cart])
         )
 
-    def _state(self, cart: models.Model) -> CartState:
+    def get_carts(self, keys: Iterable[str]) -> dict[str, CartSnapshot]:
+        found = self._cart_objects(keys, follow_merges=True)
+        captured = self._captured(found.values())
+        return {
+            key: cart_snapshot(self.map.cart, cart, state=self._state(cart), captured=captured)
+            for key, cart in found.items()
+        }
+
+    def _cart_objects(self, keys: Iterable[str], *, follow_merges: bool) -> dict[str, models.Model]:
+        """Carts by the key asked for; a merged cart is replaced by the one it went into."""
         m = self.map.cart
-        is_open, ordered = self._is_open(), self._ordered()
-        flags = {"open": Count("pk", filter=is_open) if is_open else Count("pk")}
-        if ordered is not None:
-            flags["ordered"] = Count("pk", filter=ordered)
-        found = m.model._default_manager.filter(pk=cart.pk).aggregate(**flags)
-        if found.get("ordered"):
+        pk = m.model._meta.pk
+        pending: dict[str, str] = {}
+        for key in keys:
+            try:
+                pk.to_python(key)
+            except (ValidationError, ValueError, TypeError):
+                continue  # a malformed key finds nothing, like a deleted cart
+            pending[key] = key
+        found: dict[str, models.Model] = {}
+        for _hop in range(MAX_MERGE_HOPS):
+            if not pending:
+                break
+            carts = {key_of(c): c for c in self._carts().filter(pk__in=set(pending.values()))}
+            merged, m_path = {}, m.merged_into if follow_merges else None
+            for asked, key in pending.items():
+                cart = carts.get(key)
+                target = getattr(cart, m_path.field.attname) if cart and m_path else None
+                if target is not None and len(m_path.db_parts) == 1:
+                    merged[asked] = key_for(m.model, target)
+                elif cart is not None:
+                    found[asked] = cart
+            pending = merged
+        return found
+
+    def _state(self, cart: models.Model) -> CartState:
+        if getattr(cart, "_ordered", False):
             return CartState.ORDERED
-        if not found["open"] and ordered is None and self._order_by_person(cart) is not None:
+        if not cart._open and self.map.order.cart is None and self._order_by_person(cart):
             return CartState.ORDERED
-        if not found["open"] or not getattr(cart, m.lines).all():
+        if not cart._open or not getattr(cart, self.map.cart.lines).all():
             return CartState.GONE
         return CartState.OPEN
 
@@ -177,10 +210,8 @@ class FieldMapAdapter(ShopAdapter):
         if o.cart is not None:
             order = self._orders().filter(**{o.cart.lookup: key}).first()
         else:
-            try:
-                order = self._order_by_person(self._cart_object(key, follow_merges=True))
-            except CartNotFound:
-                return None
+            cart = self._cart_objects([key], follow_merges=True).get(key)
+            order = self._order_by_person(cart) if cart is not None else None
         return None if order is None else order_snapshot(o, order, self.map.cart.model)
 
     def _order_by_person(self, cart: models.Model) -> models.Model | None:
@@ -226,6 +257,7 @@ class FieldMapAdapter(ShopAdapter):
         *,
         emails: Iterable[str] | None = None,
         last_order_before: datetime | None = None,
+        last_order_since: datetime | None = None,
     ) -> dict[str, CustomerStats]:
         o = self.map.order
         rows = (
@@ -239,6 +271,8 @@ class FieldMapAdapter(ShopAdapter):
             rows = rows.filter(_email__in=[e.strip().lower() for e in emails])
         if last_order_before is not None:
             rows = rows.filter(_last__lt=last_order_before)
+        if last_order_since is not None:
+            rows = rows.filter(_last__gte=last_order_since)
         return {
             row["_email"]: CustomerStats(orders=row["_orders"], last_order_at=row["_last"])
             for row in rows
@@ -248,7 +282,9 @@ class FieldMapAdapter(ShopAdapter):
 
     def restore_cart(self, request: HttpRequest, key: str) -> HttpResponse | str:
         m = self.map.cart
-        cart = self._cart_object(key, follow_merges=True)
+        cart = self._cart_objects([key], follow_merges=True).get(key)
+        if cart is None:
+            raise CartNotFound(f"No {m.model._meta.label} with key {key!r}.")
         if m.restore is not None:
             return m.restore.func(request, cart)
         if not m.session_key:

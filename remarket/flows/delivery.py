@@ -1,0 +1,339 @@
+"""Tick steps (b), (c) and (e): claim due enrollments, re-check and send, reconcile.
+
+Exactly once (DESIGN decision 4): a claim writes the ``Message`` row as ``sending`` and
+commits before the ESP is called; the unique (enrollment, step) constraint refuses a
+second row; finishing a message and advancing its enrollment share one transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import F
+
+from remarket.conf import conf
+from remarket.flows.models import Enrollment, EnrollmentState, Flow, Step
+from remarket.flows.rechecks import Decision, decide
+from remarket.mail.models import Message, MessageStatus
+from remarket.mail.render import RenderError, render_email
+from remarket.mail.sending import NOT_HANDED, Outcome, record, send_message
+from remarket.people.models import Contact
+from remarket.shop import CartSnapshot, OrderSnapshot, ShopAdapter
+
+
+@dataclass
+class FlowCounts:
+    """What one tick did for one flow."""
+
+    enrolled: int = 0
+    sent: int = 0
+    failed: int = 0
+    deferred: int = 0
+    converted: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    exited: Counter[str] = field(default_factory=Counter)
+
+
+Counts = defaultdict[str, FlowCounts]
+
+
+def claim(now: datetime, batch_size: int) -> list[Message]:
+    """Take up to ``batch_size`` due enrollments: their messages become ``sending``.
+
+    On PostgreSQL rows locked by another tick are skipped (SKIP LOCKED); everywhere the
+    unique constraint has the last word, so a message is claimed by one tick only.
+    """
+    token = uuid.uuid4().hex
+    with transaction.atomic():
+        due = Enrollment.objects.filter(
+            state=EnrollmentState.ACTIVE, next_run_at__lte=now, next_step__isnull=False
+        ).order_by("next_run_at", "pk")
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True, of=("self",))
+        enrollments = list(due.select_related("contact")[:batch_size])
+        if not enrollments:
+            return []
+        pairs = {(e.pk, e.next_step_id) for e in enrollments}
+        existing = {
+            (m.enrollment_id, m.step_id): m
+            for m in Message.objects.filter(enrollment__in=enrollments)
+            if (m.enrollment_id, m.step_id) in pairs
+        }
+        fresh = [
+            Message(
+                enrollment=e,
+                step_id=e.next_step_id,
+                contact_id=e.contact_id,
+                address=e.contact.email,
+                status=MessageStatus.SENDING,
+                claimed_at=now,
+                claim=token,
+                attempts=1,
+                created_at=now,
+            )
+            for e in enrollments
+            if (e.pk, e.next_step_id) not in existing
+        ]
+        Message.objects.bulk_create(fresh, ignore_conflicts=True)
+        deferred = [m.pk for m in existing.values() if m.status == MessageStatus.SCHEDULED]
+        Message.objects.filter(pk__in=deferred, status=MessageStatus.SCHEDULED).update(
+            status=MessageStatus.SENDING, claimed_at=now, claim=token, attempts=F("attempts") + 1
+        )
+        mine = list(Message.objects.filter(claim=token).select_related("enrollment"))
+        Enrollment.objects.filter(pk__in=[m.enrollment_id for m in mine]).update(next_run_at=None)
+    return mine
+
+
+def _advance(enrollment: Enrollment, step: Step, steps: list[Step], now: datetime) -> None:
+    following = [s for s in steps if s.position > step.position]
+    # An enrollment exited meanwhile (an order came in during the send) stays exited.
+    active = Enrollment.objects.filter(pk=enrollment.pk, state=EnrollmentState.ACTIVE)
+    if following:
+        active.update(next_step=following[0], next_run_at=now + following[0].delay)
+    else:
+        active.update(
+            state=EnrollmentState.COMPLETED, next_step=None, next_run_at=None, finished_at=now
+        )
+
+
+def exit_enrollments(pks: list[int], reason: str, now: datetime) -> int:
+    """Take active enrollments out of their flow; returns how many were still active."""
+    return Enrollment.objects.filter(pk__in=pks, state=EnrollmentState.ACTIVE).update(
+        state=EnrollmentState.EXITED,
+        exit_reason=reason,
+        next_step=None,
+        next_run_at=None,
+        finished_at=now,
+    )
+
+
+@dataclass
+class Batch:
+    """Everything the re-checks need, read once for a whole batch of claimed messages."""
+
+    flows: dict[int, Flow]
+    steps: dict[int, list[Step]]
+    contacts: dict[int, Contact]
+    carts: dict[str, CartSnapshot]
+    stats: dict[str, Any]
+    opened: set[int]
+    capped: set[int]
+
+    @classmethod
+    def read(cls, messages: list[Message], now: datetime, adapter: ShopAdapter) -> Batch:
+        enrollments = [m.enrollment for m in messages]
+        flow_ids = {e.flow_id for e in enrollments}
+        steps: dict[int, list[Step]] = defaultdict(list)
+        for step in Step.objects.filter(flow_id__in=flow_ids).order_by("position"):
+            steps[step.flow_id].append(step)
+        contacts = Contact.objects.in_bulk({m.contact_id for m in messages})
+        cart_keys = [e.subject_key for e in enrollments if e.subject_type == "cart"]
+        opened = set(
+            Message.objects.filter(enrollment__in=enrollments, opened_at__isnull=False).values_list(
+                "enrollment_id", flat=True
+            )
+        )
+        capped: set[int] = set()
+        if conf.FREQUENCY_CAP:
+            capped = set(
+                Message.objects.filter(
+                    contact_id__in=contacts, counted_at__gt=now - conf.FREQUENCY_CAP
+                )
+                .exclude(pk__in=[m.pk for m in messages])
+                .exclude(status__in=[MessageStatus.SKIPPED, MessageStatus.FAILED])
+                .values_list("contact_id", flat=True)
+            )
+        return cls(
+            flows=Flow.objects.in_bulk(flow_ids),
+            steps=steps,
+            contacts=contacts,
+            carts=adapter.get_carts(cart_keys) if cart_keys else {},
+            stats=adapter.customer_stats(emails={c.email for c in contacts.values()}),
+            opened=opened,
+            capped=capped,
+        )
+
+
+def deliver(
+    messages: list[Message], now: datetime, adapter: ShopAdapter, counts: Counts, *, dry_run: bool
+) -> None:
+    """Re-check every claimed message and send, skip, defer or exit it."""
+    if not messages:
+        return
+    batch = Batch.read(messages, now, adapter)
+    # Highest priority first, so the frequency cap lets the most important flow through.
+    messages.sort(key=lambda m: (-batch.flows[m.enrollment.flow_id].priority, m.pk))
+    plan: list[tuple[Message, Decision]] = []
+    for message in messages:
+        enrollment = message.enrollment
+        contact = batch.contacts[message.contact_id]
+        step = next(s for s in batch.steps[enrollment.flow_id] if s.pk == message.step_id)
+        is_first = step.pk == batch.steps[enrollment.flow_id][0].pk
+        decision = decide(
+            now=now,
+            enrollment=enrollment,
+            flow=batch.flows[enrollment.flow_id],
+            step=step,
+            contact=contact,
+            stats=batch.stats.get(contact.email),
+            cart=batch.carts.get(enrollment.subject_key),
+            opened_previous=None if is_first else enrollment.pk in batch.opened,
+            capped=contact.pk in batch.capped,
+        )
+        if decision.action == "send" and conf.FREQUENCY_CAP:
+            batch.capped.add(contact.pk)
+        plan.append((message, decision))
+    plan = _settle_cap_races(plan, now)
+    for message, decision in plan:
+        _apply(message, decision, batch, now, counts, dry_run=dry_run)
+
+
+def _settle_cap_races(
+    plan: list[tuple[Message, Decision]], now: datetime
+) -> list[tuple[Message, Decision]]:
+    """Two ticks may pass the cap for one person at once: the earliest counted wins."""
+    sends = [m for m, d in plan if d.action == "send"]
+    if not sends or not conf.FREQUENCY_CAP:
+        return plan
+    Message.objects.filter(pk__in=[m.pk for m in sends]).update(counted_at=now)
+    winners: dict[int, int] = {}
+    for contact_id, pk in (
+        Message.objects.filter(
+            contact_id__in={m.contact_id for m in sends},
+            counted_at__gt=now - conf.FREQUENCY_CAP,
+        )
+        .exclude(status__in=[MessageStatus.SKIPPED, MessageStatus.FAILED])
+        .order_by("counted_at", "pk")
+        .values_list("contact_id", "pk")
+    ):
+        winners.setdefault(contact_id, pk)
+    return [
+        (
+            m,
+            Decision("skip", "frequency_cap")
+            if d.action == "send" and winners.get(m.contact_id) != m.pk
+            else d,
+        )
+        for m, d in plan
+    ]
+
+
+def _context(enrollment: Enrollment, contact: Contact, cart: CartSnapshot | None) -> dict[str, Any]:
+    snapshot = enrollment.snapshot
+    return {
+        "contact": {"email": contact.email, "name": contact.name},
+        "cart": cart,
+        "order": OrderSnapshot.from_json(snapshot) if enrollment.subject_type == "order" else None,
+        "products": snapshot.get("products", []),
+        "last_order_at": snapshot.get("last_order_at"),
+        "shop_name": conf.SHOP_NAME,
+        "site_url": conf.SITE_URL,
+    }
+
+
+def _apply(
+    message: Message,
+    decision: Decision,
+    batch: Batch,
+    now: datetime,
+    counts: Counts,
+    *,
+    dry_run: bool,
+) -> None:
+    enrollment = message.enrollment
+    flow = batch.flows[enrollment.flow_id]
+    steps = batch.steps[enrollment.flow_id]
+    step = next(s for s in steps if s.pk == message.step_id)
+    tally = counts[flow.slug]
+    finished = Message.objects.filter(pk=message.pk)
+    if decision.action == "defer":
+        with transaction.atomic():
+            finished.update(status=MessageStatus.SCHEDULED, reason=decision.reason, counted_at=None)
+            Enrollment.objects.filter(pk=enrollment.pk).update(next_run_at=decision.until)
+        tally.deferred += 1
+        return
+    if decision.action in {"exit", "skip"}:
+        with transaction.atomic():
+            finished.update(status=MessageStatus.SKIPPED, reason=decision.reason, counted_at=None)
+            if decision.action == "exit":
+                exit_enrollments([enrollment.pk], decision.reason, now)
+                tally.exited[decision.reason] += 1
+            else:
+                _advance(enrollment, step, steps, now)
+                tally.skipped[decision.reason] += 1
+        return
+    contact = batch.contacts[message.contact_id]
+    cart = batch.carts.get(enrollment.subject_key)
+    try:
+        subject, text, html = render_email(
+            step.subject, step.body, _context(enrollment, contact, cart)
+        )
+    except RenderError as exc:
+        subject, text, html = step.subject, "", ""
+        outcome = Outcome(MessageStatus.FAILED, str(exc)[:200])
+    else:
+        outcome = (
+            Outcome(MessageStatus.SENT, "dry run")
+            if dry_run
+            else send_message(
+                message,
+                subject=subject,
+                text=text,
+                html=html,
+                from_email=flow.from_email or conf.FROM_EMAIL,
+                tags=["remarket", f"flow:{flow.slug}", f"step:{step.position}"],
+            )
+        )
+    if outcome is NOT_HANDED:
+        return  # another tick reconciled it meanwhile: it owns the enrollment now
+    with transaction.atomic():
+        record(message, outcome, subject=subject, text=text, html=html)
+        _advance(enrollment, step, steps, now)
+    if outcome.sent:
+        tally.sent += 1
+    else:
+        tally.failed += 1
+
+
+def reconcile(now: datetime, reconciled: Counter[str]) -> None:
+    """Tick step (e): ``sending`` rows older than the lease are never re-sent blindly.
+
+    Without ``handed_at`` the ESP was provably never called: the message goes back to
+    ``scheduled``. With an ESP message id it did leave: ``sent``. Otherwise nobody can
+    tell: ``review``, and the flow moves on without it.
+    """
+    stale = Message.objects.filter(
+        status=MessageStatus.SENDING, claimed_at__lt=now - conf.SEND_LEASE
+    ).select_related("enrollment")
+    for message in stale:
+        enrollment = message.enrollment
+        row = Message.objects.filter(
+            pk=message.pk, status=MessageStatus.SENDING, claim=message.claim
+        )
+        with transaction.atomic():
+            if message.handed_at is None:
+                if row.filter(handed_at__isnull=True).update(
+                    status=MessageStatus.SCHEDULED, reason="reclaimed after a crash"
+                ):
+                    Enrollment.objects.filter(pk=enrollment.pk).update(next_run_at=now)
+                    reconciled["retried"] += 1
+                continue
+            if message.esp_message_id:
+                changed = row.update(status=MessageStatus.SENT, sent_at=message.handed_at)
+                outcome = "sent"
+            else:
+                changed = row.update(
+                    status=MessageStatus.REVIEW,
+                    reason="interrupted while handing to the ESP: check it there before resending",
+                )
+                outcome = "review"
+            if changed:
+                steps = list(Step.objects.filter(flow_id=enrollment.flow_id).order_by("position"))
+                step = next(s for s in steps if s.pk == message.step_id)
+                _advance(enrollment, step, steps, now)
+                reconciled[outcome] += 1

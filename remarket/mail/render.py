@@ -1,0 +1,41 @@
+"""Render a step's subject and body for one person.
+
+The body is a Django template written by the shop owner. It sees only the context it is
+given (no settings, no request, no model access), a missing variable renders empty, and a
+template that fails to render is reported as :class:`RenderError` instead of crashing a
+batch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.template import Context, Engine, TemplateSyntaxError
+from django.utils.html import strip_tags
+
+from remarket.exceptions import RemarketError
+
+#: A sandbox: no app template dirs, no loaders beyond strings, default tags and filters.
+ENGINE = Engine(debug=False, string_if_invalid="", autoescape=True)
+
+
+class RenderError(RemarketError, ValueError):
+    """A step's template does not compile or fails while rendering."""
+
+
+def render_text(template: str, context: dict[str, Any], *, autoescape: bool) -> str:
+    try:
+        compiled = ENGINE.from_string(template)
+        return compiled.render(Context(context, autoescape=autoescape))
+    except TemplateSyntaxError as exc:
+        raise RenderError(f"The template does not compile: {exc}") from exc
+    except Exception as exc:  # a shop owner's template must never break a batch
+        raise RenderError(f"The template failed while rendering: {exc}") from exc
+
+
+def render_email(subject: str, body: str, context: dict[str, Any]) -> tuple[str, str, str]:
+    """(subject, text, html) of one email; the body template produces HTML."""
+    rendered_subject = " ".join(render_text(subject, context, autoescape=False).split())
+    html = render_text(body, context, autoescape=True)
+    text = "\n".join(line.strip() for line in strip_tags(html).splitlines()).strip()
+    return rendered_subject[:300], text, html

@@ -1,0 +1,100 @@
+"""Hand one claimed message to the ESP through django-anymail and record the outcome."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from anymail.message import AnymailMessage
+from django.core.mail import get_connection
+from django.utils import timezone
+
+from remarket.mail.models import Message, MessageStatus
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the ESP said; :func:`record` writes it onto the message row."""
+
+    status: str
+    reason: str = ""
+    esp_name: str = ""
+    esp_message_id: str = ""
+    at: datetime | None = None
+
+    @property
+    def sent(self) -> bool:
+        return self.status == MessageStatus.SENT
+
+
+NOT_HANDED = Outcome(MessageStatus.SENDING, "reclaimed before it was handed to the ESP")
+
+
+def send_message(
+    message: Message,
+    *,
+    subject: str,
+    text: str,
+    html: str,
+    from_email: str,
+    tags: list[str],
+    connection: Any = None,
+) -> Outcome:
+    """Send a claimed (``sending``) message and return the outcome, without recording it.
+
+    ``handed_at`` is committed before the ESP is called, so a crash during the call is
+    told apart from one before it (see the tick's reconcile step). The caller records
+    the outcome with :func:`record` in the same transaction that moves the flow on.
+    """
+    handed = Message.objects.filter(
+        pk=message.pk, status=MessageStatus.SENDING, claim=message.claim, handed_at__isnull=True
+    ).update(handed_at=timezone.now())
+    if not handed:
+        log.warning("remarket message %s was reclaimed before sending; not sent", message.pk)
+        return NOT_HANDED
+    email = AnymailMessage(
+        subject=subject,
+        body=text,
+        from_email=from_email,
+        to=[message.address],
+        connection=connection or get_connection(),
+    )
+    email.attach_alternative(html, "text/html")
+    email.tags = tags
+    email.metadata = {"remarket_message": str(message.pk)}
+    try:
+        email.send()
+    except Exception as exc:  # any ESP or backend failure is recorded on the row
+        log.warning("remarket message %s failed: %s", message.pk, exc)
+        return Outcome(MessageStatus.FAILED, f"{type(exc).__name__}: {exc}"[:200])
+    status = getattr(email, "anymail_status", None)
+    recipient = status.recipients.get(message.address) if status else None
+    esp_id = recipient.message_id if recipient else None
+    return Outcome(
+        MessageStatus.SENT,
+        esp_name=getattr(email.connection, "esp_name", "") or "",
+        esp_message_id="" if esp_id is None else str(esp_id),
+        at=timezone.now(),
+    )
+
+
+def record(message: Message, outcome: Outcome, *, subject: str, text: str, html: str) -> None:
+    """Write an outcome onto the message row (``review`` rows too: the email did leave)."""
+    if outcome is NOT_HANDED:
+        return
+    Message.objects.filter(
+        pk=message.pk, status__in=[MessageStatus.SENDING, MessageStatus.REVIEW]
+    ).update(
+        status=outcome.status,
+        reason=outcome.reason,
+        sent_at=outcome.at,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        esp_name=outcome.esp_name,
+        esp_message_id=outcome.esp_message_id,
+    )

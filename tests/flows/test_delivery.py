@@ -1,0 +1,172 @@
+"""Claiming, sending exactly once, surviving crashes, dry runs and query counts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.db.models import Count
+
+from remarket.flows.delivery import claim, deliver
+from remarket.flows.models import Enrollment, Step
+from remarket.flows.tick import run_tick
+from remarket.mail.models import Message
+from remarket.people.models import Consent, Contact
+from remarket.shop import get_adapter
+
+from .conftest import NOON, make_flow, sent_to, tick
+
+pytestmark = pytest.mark.django_db
+HOUR = timedelta(hours=1)
+
+
+@pytest.fixture
+def due(shop, clock):
+    """Factory: ``due(n)`` gives n consenting people with carts whose first email is due."""
+
+    def make(count: int, *, flow=None):
+        flow = flow or make_flow(settings={"idle_minutes": 60}, delays=(HOUR, timedelta(days=1)))
+        product = shop.product(title="Beans")
+        for i in range(count):
+            Contact.objects.create(email=f"p{i}@example.com", consent=Consent.GRANTED)
+            shop.cart(email=f"p{i}@example.com", items=[(product, 1)], touched=NOON)
+        clock.move_to(NOON + HOUR)
+        return flow
+
+    return make
+
+
+def test_a_claimed_message_is_never_claimed_again(due, clock):
+    due(3)
+    run_tick(max_batches=0)  # enroll only
+    first = claim(NOW := NOON + HOUR, 10)
+    again = claim(NOW, 10)
+
+    assert len(first) == 3
+    assert again == []
+    assert Message.objects.filter(status="sending").count() == 3
+
+
+def test_two_ticks_one_after_the_other_send_once(due):
+    due(5)
+    tick()
+    tick()
+
+    assert sorted(sent_to()) == [f"p{i}@example.com" for i in range(5)]
+    assert (
+        Message.objects.values("enrollment", "step").annotate(n=Count("pk")).filter(n__gt=1).count()
+        == 0
+    )
+
+
+def test_a_crash_before_the_esp_call_is_retried_once(due, clock):
+    due(2)
+    run_tick(max_batches=0)
+    claim(NOON + HOUR, 10)  # ... and the process dies here
+    clock.shift(timedelta(minutes=5))
+    assert tick().reconciled == {}  # still within the lease
+
+    clock.shift(timedelta(minutes=6))
+    report = tick()
+
+    assert report.reconciled == {"retried": 2}
+    assert sorted(sent_to()) == ["p0@example.com", "p1@example.com"]
+    assert set(Message.objects.values_list("status", flat=True)) == {"sent"}
+
+
+def test_a_crash_during_the_esp_call_goes_to_review_not_to_a_resend(due, clock):
+    due(2)
+    run_tick(max_batches=0)
+    messages = claim(NOON + HOUR, 10)
+    Message.objects.filter(pk=messages[0].pk).update(handed_at=NOON + HOUR)
+    Message.objects.filter(pk=messages[1].pk).update(
+        handed_at=NOON + HOUR, esp_message_id="esp-123"
+    )
+    clock.shift(timedelta(minutes=11))
+
+    report = tick()
+
+    assert report.reconciled == {"review": 1, "sent": 1}
+    assert mail.outbox == []
+    assert Message.objects.get(pk=messages[0].pk).status == "review"
+    assert Message.objects.get(pk=messages[1].pk).status == "sent"
+    # Neither is stuck: both wait for their second step.
+    assert set(Enrollment.objects.values_list("state", "next_step__position")) == {("active", 2)}
+
+
+def test_a_template_error_fails_one_message_and_the_batch_goes_on(due, shop):
+    flow = due(2)
+    Step.objects.filter(flow=flow, position=1).update(body="{% if %}broken")
+
+    report = tick()
+
+    assert mail.outbox == []
+    assert report.flows[flow.slug].failed == 2
+    assert Message.objects.filter(status="failed", reason__contains="does not compile").count() == 2
+
+
+def test_a_missing_variable_renders_empty(due):
+    flow = due(1)
+    Step.objects.filter(flow=flow, position=1).update(
+        body="<p>Hello {{ contact.nickname }}{{ settings.SECRET_KEY }}!</p>"
+    )
+
+    tick()
+
+    assert "Hello !" in mail.outbox[0].body
+
+
+def test_a_dry_run_changes_nothing_and_sends_nothing(due):
+    flow = due(3)
+
+    report = run_tick(dry_run=True)
+
+    assert report.flows[flow.slug].enrolled == 3
+    assert report.flows[flow.slug].sent == 3
+    assert mail.outbox == []
+    assert Enrollment.objects.count() == 0
+    assert Message.objects.count() == 0
+
+
+def test_messages_carry_tags_metadata_and_the_esp_id(due):
+    flow = due(1)
+
+    tick()
+
+    sent = mail.outbox[0]
+    message = Message.objects.get()
+    assert sent.tags == ["remarket", f"flow:{flow.slug}", "step:1"]
+    assert sent.metadata == {"remarket_message": str(message.pk)}
+    assert message.esp_name == "Test"
+    assert message.esp_message_id == str(sent.anymail_status.message_id)
+    assert message.subject == "Step 1 for p0@example.com"
+    assert "Beans;" in message.body_html
+
+
+def test_queries_per_batch_do_not_grow_with_the_number_of_batches(
+    due, django_assert_max_num_queries
+):
+    due(40)
+    run_tick(max_batches=0)
+    adapter = get_adapter()
+    costs = []
+    for _ in range(4):
+        with django_assert_max_num_queries(1000) as captured:
+            messages = claim(NOON + HOUR, 10)
+            deliver(messages, NOON + HOUR, adapter, _counts(), dry_run=False)
+        costs.append(len(captured))
+
+    assert len(mail.outbox) == 40
+    assert len(set(costs)) == 1, costs
+    # Per batch of 10: a fixed read of the batch, then per message three writes (handed,
+    # finished, enrollment moved on) and the savepoint pair of its transaction.
+    assert costs[0] <= 20 + 10 * 5
+
+
+def _counts():
+    from collections import defaultdict
+
+    from remarket.flows.delivery import FlowCounts
+
+    return defaultdict(FlowCounts)
