@@ -9,6 +9,10 @@ remarket.E003    ``REMARKET['SHOP_ADAPTER']`` cannot be imported / is no adapter
 remarket.E004    ``REMARKET['SITE_URL']`` is missing or not an absolute URL
 remarket.E005    ``REMARKET['CURRENCY']`` is not a three-letter ISO 4217 code
 remarket.E006    ``REMARKET['BATCH_SIZE']`` is not a positive integer
+remarket.E007    ``REMARKET['TIME_ZONE']`` is not an IANA time zone
+remarket.E008    ``REMARKET['QUIET_HOURS']`` is not None or a pair of "HH:MM" strings
+remarket.E009    a duration setting is not a (positive) ``timedelta``
+remarket.E010    ``REMARKET['SHOP_NAME']`` or ``['FROM_EMAIL']`` is not a string
 remarket.E101    a field-map section (``CART``, ``ORDER``, ...) is missing / no dict
 remarket.E102    a field-map ``model`` is not an installed model
 remarket.E103    a field path does not exist on its model
@@ -27,8 +31,10 @@ from __future__ import annotations
 
 import difflib
 import re
+from datetime import time, timedelta
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core import checks
@@ -79,7 +85,71 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
                 id="remarket.E006",
             )
         )
-    return errors + _check_adapter()
+    return errors + _check_scheduling() + _check_adapter()
+
+
+def _check_scheduling() -> list[checks.CheckMessage]:
+    errors: list[checks.CheckMessage] = []
+    zone = conf.get("TIME_ZONE")
+    if zone:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError, TypeError):
+            errors.append(
+                checks.Error(
+                    f"REMARKET['TIME_ZONE'] is {zone!r}, which is not a known time zone.",
+                    hint="Use an IANA name such as 'Asia/Tehran' or 'Asia/Ho_Chi_Minh', or "
+                    "remove the key to use settings.TIME_ZONE.",
+                    id="remarket.E007",
+                )
+            )
+    quiet = conf.QUIET_HOURS
+    if quiet is not None and not _is_hour_pair(quiet):
+        errors.append(
+            checks.Error(
+                f"REMARKET['QUIET_HOURS'] is {quiet!r}, not a pair of \"HH:MM\" times.",
+                hint="Write ('21:00', '08:00') for no sends from 21:00 to 08:00 local time, "
+                "or None to send at any hour.",
+                id="remarket.E008",
+            )
+        )
+    for key in (
+        "FREQUENCY_CAP",
+        "CLICK_ATTRIBUTION_WINDOW",
+        "OPEN_ATTRIBUTION_WINDOW",
+        "SEND_LEASE",
+    ):
+        value = conf.get(key)
+        if value is None and key == "FREQUENCY_CAP":
+            continue
+        if not isinstance(value, timedelta) or value <= timedelta(0):
+            errors.append(
+                checks.Error(
+                    f"REMARKET[{key!r}] is {value!r}, not a positive duration.",
+                    hint="Use a datetime.timedelta, e.g. timedelta(hours=16)"
+                    + (" (or None for no cap)." if key == "FREQUENCY_CAP" else "."),
+                    id="remarket.E009",
+                )
+            )
+    for key in ("SHOP_NAME", "FROM_EMAIL"):
+        if not isinstance(conf.get(key), str):
+            errors.append(
+                checks.Error(
+                    f"REMARKET[{key!r}] is {conf.get(key)!r}, not a string.",
+                    hint="Use text, e.g. 'Remarket Coffee <hello@coffee.example>'.",
+                    id="remarket.E010",
+                )
+            )
+    return errors
+
+
+def _is_hour_pair(value: Any) -> bool:
+    if not isinstance(value, tuple | list) or len(value) != 2:
+        return False
+    try:
+        return all(isinstance(v, str) and time.fromisoformat(v) for v in value)
+    except ValueError:
+        return False
 
 
 def _check_site_url(url: Any) -> list[checks.CheckMessage]:

@@ -6,6 +6,7 @@ import copy
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,48 @@ def test_e005_currency(settings, currency):
 @pytest.mark.parametrize("size", [0, -5, "500", True])
 def test_e006_batch_size(settings, size):
     only(run(settings, changed(BATCH_SIZE=size)), "remarket.E006")
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus", "", "../etc"])
+def test_e007_time_zone(settings, zone):
+    if zone == "":
+        assert run(settings, changed(TIME_ZONE=zone)) == []  # empty: settings.TIME_ZONE
+        return
+    message = only(run(settings, changed(TIME_ZONE=zone)), "remarket.E007")
+    assert "Asia/Tehran" in message.hint
+
+
+@pytest.mark.parametrize("hours", ["21-8", ("21:00",), ("25:00", "08:00"), (21, 8)])
+def test_e008_quiet_hours(settings, hours):
+    message = only(run(settings, changed(QUIET_HOURS=hours)), "remarket.E008")
+    assert "None to send at any hour" in message.hint
+
+
+def test_quiet_hours_may_be_none(settings):
+    assert run(settings, changed(QUIET_HOURS=None)) == []
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("FREQUENCY_CAP", 16),
+        ("SEND_LEASE", timedelta(0)),
+        ("CLICK_ATTRIBUTION_WINDOW", "5 days"),
+        ("OPEN_ATTRIBUTION_WINDOW", "1d"),
+    ],
+)
+def test_e009_durations(settings, key, value):
+    message = only(run(settings, changed(**{key: value})), "remarket.E009")
+    assert f"REMARKET[{key!r}]" in message.msg
+
+
+def test_frequency_cap_may_be_none(settings):
+    assert run(settings, {**GOOD, "FREQUENCY_CAP": None}) == []
+
+
+@pytest.mark.parametrize("key", ["SHOP_NAME", "FROM_EMAIL"])
+def test_e010_texts(settings, key):
+    only(run(settings, changed(**{key: 42})), "remarket.E010")
 
 
 def test_e101_cart_section_missing(settings):
