@@ -51,7 +51,15 @@ INSTALLED_APPS = [
 ]
 
 # remarket reads the shop's own models through this field map (settings only, no code).
-REMARKET = remarket_map.REMARKET
+REMARKET = {**remarket_map.REMARKET, "SHOP_NAME": "Remarket Coffee"}
+if _env_bool("REMARKET_DEMO_FAST", False):
+    # Set by demo.py for its own processes: send at any hour and without a per-person cap,
+    # so a visitor trying the demo twice in an evening sees every reminder.
+    REMARKET |= {
+        "QUIET_HOURS": None,
+        "FREQUENCY_CAP": None,
+        "FROM_EMAIL": "Remarket Coffee <hello@coffee.example>",
+    }
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -90,6 +98,14 @@ DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": os.environ.get("REMARKET_DEMO_DB") or VAR_DIR / "demo.sqlite3",
+        # Web server, Celery worker and beat all write to it: wait for locks instead of
+        # failing, take the write lock when a transaction starts (no upgrade deadlocks) and
+        # let readers run alongside the writer (WAL). transaction_mode, init_command: Django 5.1+.
+        "OPTIONS": {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL;",
+        },
     }
 }
 
@@ -115,6 +131,27 @@ LANGUAGES = [
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True
+
+# Celery (example_project/celery.py): beat reads remarket's tick schedule from the database
+# (manage.py remarket_install_schedule). Without REDIS_URL the broker is embedded: message
+# files in var/broker, polled by the worker, so the demo needs no server.
+CELERY_BROKER_URL = os.environ.get("REDIS_URL") or "filesystem://"
+if CELERY_BROKER_URL == "filesystem://":
+    _BROKER_DIR = VAR_DIR / "broker"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # One folder for both directions: producers (beat) write where the worker reads.
+        "data_folder_in": str(_BROKER_DIR / "queue"),
+        "data_folder_out": str(_BROKER_DIR / "queue"),
+        # Kept only with store_processed=True (off: consumed messages are deleted).
+        "processed_folder": str(_BROKER_DIR / "processed"),
+        # Exchange bindings; kombu's default is a "control" folder in the current directory.
+        "control_folder": str(_BROKER_DIR / "control"),
+    }
+    for _folder in ("queue", "processed", "control"):
+        (_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TIMEZONE = TIME_ZONE
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"

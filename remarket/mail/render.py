@@ -8,6 +8,8 @@ batch.
 
 from __future__ import annotations
 
+import html as htmllib
+import re
 from typing import Any
 
 from django.template import Context, Engine, TemplateSyntaxError
@@ -33,9 +35,19 @@ def render_text(template: str, context: dict[str, Any], *, autoescape: bool) -> 
         raise RenderError(f"The template failed while rendering: {exc}") from exc
 
 
+_BLOCK_END = re.compile(r"</(p|div|h[1-6]|tr|table|ul|ol)\s*>|<br\s*/?>", re.IGNORECASE)
+_LIST_ITEM = re.compile(r"<li(\s[^>]*)?>", re.IGNORECASE)
+
+
+def html_to_text(html: str) -> str:
+    """A readable plain-text alternative: blocks on their own lines, entities decoded."""
+    text = _LIST_ITEM.sub("\n- ", _BLOCK_END.sub("\n", html))
+    lines = (" ".join(line.split()) for line in htmllib.unescape(strip_tags(text)).splitlines())
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
 def render_email(subject: str, body: str, context: dict[str, Any]) -> tuple[str, str, str]:
     """(subject, text, html) of one email; the body template produces HTML."""
     rendered_subject = " ".join(render_text(subject, context, autoescape=False).split())
     html = render_text(body, context, autoescape=True)
-    text = "\n".join(line.strip() for line in strip_tags(html).splitlines()).strip()
-    return rendered_subject[:300], text, html
+    return rendered_subject[:300], html_to_text(html), html

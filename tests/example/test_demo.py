@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import socket
@@ -9,7 +10,14 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import timedelta
 from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from example_project import demo as demo_script
+from remarket.flows.models import ConsentPolicy, Flow, FlowStatus
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,3 +66,22 @@ def test_the_demo_migrates_seeds_serves_and_prints_its_urls(tmp_path):
         demo.send_signal(signal.SIGINT)
         demo.wait(timeout=20)
     assert demo.returncode == 0
+
+
+@pytest.mark.django_db
+def test_every_start_sets_the_abandoned_cart_flow_live_with_demo_timings():
+    call_command("remarket_starter_flows", stdout=io.StringIO())
+    # As a shop owner might have left it in the admin between two demo runs.
+    Flow.objects.filter(slug="abandoned-cart").update(
+        status=FlowStatus.PAUSED, trigger_settings={"idle_minutes": 60, "min_value": "500"}
+    )
+    demo_script.go_live()
+    demo_script.go_live()
+    flow = Flow.objects.get(slug="abandoned-cart")
+    assert flow.status == FlowStatus.LIVE
+    assert flow.trigger_settings == {"idle_minutes": 1, "min_value": None, "max_age_days": 7}
+    assert flow.consent_policy == ConsentPolicy.ANY_EMAIL
+    assert flow.reentry_cooldown == timedelta(0)
+    delays = [step.delay for step in flow.steps.order_by("position")]
+    assert delays == [timedelta(0), timedelta(minutes=2), timedelta(minutes=4)]
+    assert Flow.objects.exclude(slug="abandoned-cart").filter(status=FlowStatus.LIVE).count() == 0

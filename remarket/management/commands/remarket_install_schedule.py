@@ -22,7 +22,7 @@ class Command(BaseCommand):
             "--every",
             type=int,
             default=None,
-            help="Seconds between ticks (default 60). Changes an existing entry.",
+            help="Seconds between ticks (default 60). Changes an existing entry and enables it.",
         )
 
     def handle(self, *args: Any, every: int | None, **options: Any) -> None:
@@ -46,7 +46,9 @@ class Command(BaseCommand):
         )
         if created:
             self.stdout.write(self.style.SUCCESS(f"Created {TASK_NAME}: every {seconds} s."))
-        elif every is not None and task.interval_id != schedule.pk:
+        elif every is not None and (
+            task.interval_id != schedule.pk or not task.enabled or task.expire_seconds != seconds
+        ):
             task.interval, task.expire_seconds, task.enabled = schedule, seconds, True
             task.save()
             self.stdout.write(self.style.SUCCESS(f"Updated {TASK_NAME}: every {seconds} s."))

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import pytest
+
+from remarket.mail.render import RenderError, html_to_text, render_email
+
+
+def test_the_text_alternative_reads_like_the_email():
+    html = (
+        "<p>Hi Ann,</p><p>Your cart is waiting:</p><ul><li>1 &times; Kettle: 49.00 EUR</li>"
+        "<li>2 &times; Mug &amp; saucer</li></ul><p>See you<br>soon</p>"
+    )
+
+    assert html_to_text(html) == (
+        "Hi Ann,\nYour cart is waiting:\n\n- 1 \u00d7 Kettle: 49.00 EUR\n- 2 \u00d7 Mug & saucer\n"
+        "See you\nsoon"
+    )
+
+
+def test_render_email_escapes_html_but_not_the_subject():
+    subject, text, html = render_email(
+        "Hello {{ name }}", "<p>{{ name }}</p>", {"name": "<Ann & Bob>"}
+    )
+
+    assert subject == "Hello <Ann & Bob>"
+    assert html == "<p>&lt;Ann &amp; Bob&gt;</p>"
+    assert text == "<Ann & Bob>"
+
+
+def test_the_body_cannot_reach_settings_or_load_libraries():
+    with pytest.raises(RenderError, match="does not compile"):
+        render_email("x", "{% load static %}{% static 'x' %}", {})
+    assert render_email("x", "{{ settings.SECRET_KEY }}", {})[2] == ""
