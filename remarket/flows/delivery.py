@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.core.mail import get_connection
 from django.db import connection, transaction
 from django.db.models import F
 
@@ -189,8 +190,10 @@ def deliver(
             batch.capped.add(contact.pk)
         plan.append((message, decision))
     plan = _settle_cap_races(plan, now)
-    for message, decision in plan:
-        _apply(message, decision, batch, now, counts, dry_run=dry_run)
+    # One ESP connection for the batch: HTTP backends keep one session (TCP + TLS) open.
+    with get_connection() as esp:
+        for message, decision in plan:
+            _apply(message, decision, batch, now, counts, esp=esp, dry_run=dry_run)
 
 
 def _settle_cap_races(
@@ -243,6 +246,7 @@ def _apply(
     now: datetime,
     counts: Counts,
     *,
+    esp: Any,
     dry_run: bool,
 ) -> None:
     enrollment = message.enrollment
@@ -287,6 +291,7 @@ def _apply(
                 html=html,
                 from_email=flow.from_email or conf.FROM_EMAIL,
                 tags=["remarket", f"flow:{flow.slug}", f"step:{step.position}"],
+                connection=esp,
             )
         )
     if outcome is NOT_HANDED:

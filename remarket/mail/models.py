@@ -78,6 +78,7 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["esp_message_id"], name="remarket_message_esp_id"),
             models.Index(fields=["status", "claimed_at"], name="remarket_message_status"),
+            models.Index(fields=["claim"], name="remarket_message_claim"),
             models.Index(fields=["contact", "counted_at"], name="remarket_message_cap"),
         ]
 

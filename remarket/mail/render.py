@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import html as htmllib
 import re
+from functools import lru_cache
 from typing import Any
 
-from django.template import Context, Engine, TemplateSyntaxError
+from django.template import Context, Engine, Template, TemplateSyntaxError
 from django.utils.html import strip_tags
 
 from remarket.exceptions import RemarketError
@@ -25,10 +26,15 @@ class RenderError(RemarketError, ValueError):
     """A step's template does not compile or fails while rendering."""
 
 
+@lru_cache(maxsize=256)
+def _compile(template: str) -> Template:
+    """Compiled once per distinct source: a batch renders the same step many times."""
+    return ENGINE.from_string(template)
+
+
 def render_text(template: str, context: dict[str, Any], *, autoescape: bool) -> str:
     try:
-        compiled = ENGINE.from_string(template)
-        return compiled.render(Context(context, autoescape=autoescape))
+        return _compile(template).render(Context(context, autoescape=autoescape))
     except TemplateSyntaxError as exc:
         raise RenderError(f"The template does not compile: {exc}") from exc
     except Exception as exc:  # a shop owner's template must never break a batch

@@ -13,42 +13,13 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 
-from remarket.flows.models import Enrollment, Flow, FlowStatus, Step, Trigger
+from remarket.flows.models import Enrollment
 from remarket.mail.models import Message
-from remarket.people.models import Consent, Contact
+from tests.seeding import seed_due
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def seed_due(count: int) -> Flow:
-    """``count`` consenting contacts, each with one due enrollment in a one-step flow."""
-    flow = Flow.objects.create(
-        name="Win-back", slug="win-back", trigger=Trigger.CUSTOMER_LAPSED, status=FlowStatus.LIVE
-    )
-    step = Step.objects.create(
-        flow=flow, position=1, delay=timedelta(0), subject="We miss you", body="<p>Hi</p>"
-    )
-    contacts = Contact.objects.bulk_create(
-        Contact(email=f"c{i}@example.com", consent=Consent.GRANTED) for i in range(count)
-    )
-    past = timezone.now() - timedelta(days=1)
-    Enrollment.objects.bulk_create(
-        Enrollment(
-            flow=flow,
-            contact=c,
-            subject_type="lapse",
-            subject_key=c.email,
-            snapshot={"last_order_at": (past - timedelta(days=60)).isoformat()},
-            triggered_at=past,
-            next_step=step,
-            next_run_at=past,
-        )
-        for c in contacts
-    )
-    return flow
 
 
 def worker_env(outbox: Path, **extra: str) -> dict[str, str]:
