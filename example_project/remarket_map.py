@@ -20,6 +20,8 @@ _LINE = {
 REMARKET = {
     "SITE_URL": os.environ.get("REMARKET_SITE_URL", "http://127.0.0.1:8000"),
     "CURRENCY": "EUR",
+    # remarket asks the shop for single-use codes through this function (see shop/coupons.py).
+    "COUPON_FACTORY": "example_project.shop.coupons.create_coupon",
     "CART": {
         "model": "shop.Basket",
         "last_activity": "touched_at",
@@ -45,6 +47,7 @@ REMARKET = {
         "cart": "basket",
         "total": "grand_total",
         "currency": "currency_code",
+        "coupon": "coupon_code",
         "line": {**_LINE, "unit_price": "price_paid"},
     },
     "PRODUCT": {

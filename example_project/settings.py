@@ -162,3 +162,11 @@ MEDIA_ROOT = VAR_DIR / "media"
 EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEFAULT_FROM_EMAIL = "Remarket Demo Shop <shop@example.com>"
+
+# ESP webhooks at /anymail/<esp>/tracking/ (remarket records deliveries, opens, bounces):
+# the ESP posts with this "user:password" as HTTP basic auth. Set your own in production.
+ANYMAIL = {
+    "WEBHOOK_SECRET": os.environ.get(
+        "ANYMAIL_WEBHOOK_SECRET", "remarket-demo:insecure-webhook-secret"
+    ),
+}

@@ -10,6 +10,8 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # ESP webhooks (delivery, opens, bounces...): remarket.mail.tracking records them.
+    path("anymail/", include("anymail.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path(
         "accounts/login/",
@@ -18,7 +20,7 @@ urlpatterns = [
     ),
     # LogoutView only accepts POST (Django 5+); the header renders a small form for it.
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    # remarket urls
+    path("remarket/", include("remarket.urls")),
     path("", include("example_project.shop.urls")),
 ]
 

@@ -10,11 +10,14 @@ class RemarketConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from anymail.signals import tracking
         from django.contrib.auth.signals import user_logged_in
         from django.core import checks
 
         from remarket.checks import check_settings
+        from remarket.mail.tracking import on_tracking
         from remarket.people.receivers import on_user_logged_in
 
         checks.register(check_settings, "remarket")
         user_logged_in.connect(on_user_logged_in, dispatch_uid="remarket.people.login")
+        tracking.connect(on_tracking, dispatch_uid="remarket.mail.tracking")

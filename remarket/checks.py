@@ -13,6 +13,9 @@ remarket.E007    ``REMARKET['TIME_ZONE']`` is not an IANA time zone
 remarket.E008    ``REMARKET['QUIET_HOURS']`` is not None or a pair of "HH:MM" strings
 remarket.E009    a duration setting is not a (positive) ``timedelta``
 remarket.E010    ``REMARKET['SHOP_NAME']`` or ``['FROM_EMAIL']`` is not a string
+remarket.E011    ``REMARKET['COUPON_FACTORY']`` cannot be imported or is not callable
+remarket.E012    ``REMARKET['LINK_HOSTS']`` is not a list of host names
+remarket.E013    ``REMARKET['MAX_SEND_ATTEMPTS']`` is not a positive integer
 remarket.E101    a field-map section (``CART``, ``ORDER``, ...) is missing / no dict
 remarket.E102    a field-map ``model`` is not an installed model
 remarket.E103    a field path does not exist on its model
@@ -38,6 +41,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core import checks
+from django.utils.module_loading import import_string
 
 from remarket.conf import DEFAULTS, conf
 from remarket.exceptions import RemarketConfigurationError
@@ -140,6 +144,47 @@ def _check_scheduling() -> list[checks.CheckMessage]:
                     id="remarket.E010",
                 )
             )
+    return errors + _check_email_settings()
+
+
+def _check_email_settings() -> list[checks.CheckMessage]:
+    errors: list[checks.CheckMessage] = []
+    factory = conf.COUPON_FACTORY
+    if factory:
+        try:
+            func = import_string(factory)
+        except ImportError as exc:
+            func, problem = None, f"cannot be imported ({exc})"
+        else:
+            problem = "" if callable(func) else "is not callable"
+        if problem:
+            errors.append(
+                checks.Error(
+                    f"REMARKET['COUPON_FACTORY'] is {factory!r}, which {problem}.",
+                    hint="Give the dotted path of a function taking a "
+                    "remarket.shop.CouponRequest and returning a remarket.shop.Coupon.",
+                    id="remarket.E011",
+                )
+            )
+    hosts = conf.get("LINK_HOSTS")
+    if isinstance(hosts, str) or not all(isinstance(h, str) and h for h in hosts or ()):
+        errors.append(
+            checks.Error(
+                f"REMARKET['LINK_HOSTS'] is {hosts!r}, not a list of host names.",
+                hint="Write e.g. ['blog.shop.example']: hosts besides SITE_URL's that "
+                "tracked links may lead to.",
+                id="remarket.E012",
+            )
+        )
+    attempts = conf.MAX_SEND_ATTEMPTS
+    if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
+        errors.append(
+            checks.Error(
+                f"REMARKET['MAX_SEND_ATTEMPTS'] is {attempts!r}, not a positive whole number.",
+                hint="Use a number such as 5 (the default).",
+                id="remarket.E013",
+            )
+        )
     return errors
 
 

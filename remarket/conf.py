@@ -29,6 +29,10 @@ DEFAULTS: dict[str, Any] = {
     "CLICK_ATTRIBUTION_WINDOW": timedelta(days=5),
     "OPEN_ATTRIBUTION_WINDOW": timedelta(days=1),
     "SEND_LEASE": timedelta(minutes=10),
+    "COUPON_FACTORY": "",
+    "LINK_MAX_AGE": timedelta(days=30),
+    "LINK_HOSTS": (),
+    "MAX_SEND_ATTEMPTS": 5,
 }
 
 
@@ -118,6 +122,26 @@ class RemarketSettings:
     def SEND_LEASE(self) -> timedelta:
         """A message still ``sending`` after this long is reconciled by the next tick."""
         return self.get("SEND_LEASE")
+
+    @property
+    def COUPON_FACTORY(self) -> str:
+        """Dotted path of ``f(CouponRequest) -> Coupon`` for the field-map adapter."""
+        return self.get("COUPON_FACTORY")
+
+    @property
+    def LINK_MAX_AGE(self) -> timedelta:
+        """How long cart-recovery and click links in emails keep working."""
+        return self.get("LINK_MAX_AGE")
+
+    @property
+    def LINK_HOSTS(self) -> tuple[str, ...]:
+        """Hosts besides SITE_URL's that tracked links may redirect to."""
+        return tuple(self.get("LINK_HOSTS"))
+
+    @property
+    def MAX_SEND_ATTEMPTS(self) -> int:
+        """Tries per message when the ESP fails transiently (429, 5xx, no connection)."""
+        return self.get("MAX_SEND_ATTEMPTS")
 
 
 conf = RemarketSettings()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from remarket.flows.models import Cursor, Enrollment, Flow, Step
+from remarket.flows.models import Cursor, Enrollment, Flow, FlowOptOut, Step
 from remarket.insights.models import Conversion
-from remarket.mail.models import Message
+from remarket.mail.models import Message, MessageEvent
 from remarket.people.activity import Activity
 from remarket.people.models import Contact
 from remarket.shop.models import CartEmail
@@ -17,6 +17,8 @@ __all__ = [
     "Cursor",
     "Enrollment",
     "Flow",
+    "FlowOptOut",
     "Message",
+    "MessageEvent",
     "Step",
 ]

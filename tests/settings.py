@@ -58,5 +58,11 @@ STATIC_URL = "/static/"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"
 EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+# The ESP webhooks (example_project/urls.py mounts anymail.urls): HTTP basic auth for all,
+# and Mailgun's view also checks each post's HMAC signature with this key.
+ANYMAIL = {
+    "WEBHOOK_SECRET": "tests-webhook:not-a-secret",
+    "MAILGUN_WEBHOOK_SIGNING_KEY": "tests-mailgun-signing-key",
+}
 
 REMARKET = EXAMPLE_REMARKET

@@ -128,6 +128,25 @@ def test_e010_texts(settings, key):
     only(run(settings, changed(**{key: 42})), "remarket.E010")
 
 
+@pytest.mark.parametrize(
+    ("factory", "problem"),
+    [("myshop.nope", "cannot be imported"), ("decimal.ROUND_UP", "not callable")],
+)
+def test_e011_coupon_factory(settings, factory, problem):
+    message = only(run(settings, changed(COUPON_FACTORY=factory)), "remarket.E011")
+    assert problem in message.msg
+
+
+@pytest.mark.parametrize("hosts", ["blog.example", [""], [42]])
+def test_e012_link_hosts(settings, hosts):
+    only(run(settings, changed(LINK_HOSTS=hosts)), "remarket.E012")
+
+
+@pytest.mark.parametrize("attempts", [0, "5", True])
+def test_e013_max_send_attempts(settings, attempts):
+    only(run(settings, changed(MAX_SEND_ATTEMPTS=attempts)), "remarket.E013")
+
+
 def test_e101_cart_section_missing(settings):
     message = only(run(settings, changed(CART=None)), "remarket.E101")
     assert "REMARKET['CART'] is not set" in message.msg

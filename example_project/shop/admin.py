@@ -8,7 +8,8 @@ from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from .models import Basket, BasketItem, Category, Product, Purchase, PurchaseLine
+from .coupons import generate_code
+from .models import Basket, BasketItem, Category, Coupon, Product, Purchase, PurchaseLine
 
 
 @admin.register(Category)
@@ -84,10 +85,11 @@ class PurchaseAdmin(admin.ModelAdmin):
         "buyer",
         "grand_total",
         "currency_code",
+        "coupon_code",
         "marketing_opt_in",
     ]
     list_filter = ["marketing_opt_in", "currency_code", "created"]
-    search_fields = ["ref", "buyer_email", "buyer_name", "buyer__username"]
+    search_fields = ["ref", "buyer_email", "buyer_name", "buyer__username", "coupon_code"]
     raw_id_fields = ["buyer", "basket"]
     readonly_fields = ["ref"]
     date_hierarchy = "created"
@@ -114,3 +116,29 @@ class PurchaseLineAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[PurchaseLine]:
         return super().get_queryset(request).select_related("purchase", "product")
+
+
+@admin.register(Coupon)
+class CouponAdmin(admin.ModelAdmin):
+    list_display = [
+        "code",
+        "email",
+        "percent_off",
+        "amount_off",
+        "currency",
+        "expires_at",
+        "redeemed_at",
+        "redeemed_by",
+        "created",
+    ]
+    list_filter = ["expires_at", "redeemed_at", "currency"]
+    search_fields = ["code", "email"]
+    raw_id_fields = ["redeemed_by"]
+    date_hierarchy = "created"
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, object]:
+        # A fresh random code, so a coupon made by hand looks like one made by remarket.
+        return {"code": generate_code(), **super().get_changeform_initial_data(request)}
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Coupon]:
+        return super().get_queryset(request).select_related("redeemed_by")

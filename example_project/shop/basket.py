@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 
+from .coupons import check_coupon, discount_for, redeem
 from .models import Basket, BasketItem, Product, Purchase, PurchaseLine
 
 if TYPE_CHECKING:
@@ -123,6 +124,9 @@ def merge_baskets(source: Basket, target: Basket) -> None:
             target.shopper_name = target.shopper_name or source.shopper_name
             target.marketing_opt_in = target.marketing_opt_in or source.marketing_opt_in
             target.save(update_fields=["shopper_email", "shopper_name", "marketing_opt_in"])
+        if source.coupon_code and not target.coupon_code:
+            target.coupon_code = source.coupon_code
+            target.save(update_fields=["coupon_code"])
         # Only real line changes count as activity on the surviving basket.
         if moved:
             target.touch()
@@ -166,7 +170,11 @@ def place_order(
     marketing_opt_in: bool,
     currency_code: str = "EUR",
 ) -> Purchase:
-    """Turn an open basket into a Purchase with lines and mark the basket as ordered."""
+    """Turn an open basket into a Purchase with lines and mark the basket as ordered.
+
+    The basket's coupon, if any, is redeemed by the new Purchase; :class:`CouponError` when
+    it can no longer be used (nothing is ordered then).
+    """
     with transaction.atomic():
         # Compare-and-set so a double-submitted checkout cannot create two orders.
         claimed = Basket.objects.filter(pk=basket.pk, status=Basket.Status.OPEN).update(
@@ -174,22 +182,34 @@ def place_order(
         )
         if not claimed:
             raise BasketNotOpenError(basket.pk)
-        basket.status = Basket.Status.ORDERED
         items = list(basket.items.select_related("product"))
+        subtotal = sum((i.line_total() for i in items), Decimal("0.00"))
+        coupon, discount = None, Decimal("0.00")
+        if basket.coupon_code:
+            # Locked and checked again here: it may have been used or expired since review.
+            # A CouponError rolls the whole order back, the basket claim included.
+            coupon = check_coupon(basket.coupon_code, email, currency=currency_code, lock=True)
+            discount = discount_for(coupon, subtotal)
+        now = timezone.now()
         purchase = Purchase.objects.create(
             buyer=buyer,
             buyer_email=email,
             buyer_name=name,
             marketing_opt_in=marketing_opt_in,
             basket=basket,
-            grand_total=sum((i.line_total() for i in items), Decimal("0.00")),
+            grand_total=subtotal - discount,
+            discount=discount,
+            coupon_code=coupon.code if coupon else "",
             currency_code=currency_code,
-            created=timezone.now(),
+            created=now,
         )
         PurchaseLine.objects.bulk_create(
             PurchaseLine(purchase=purchase, product=i.product, qty=i.qty, price_paid=i.price_each)
             for i in items
         )
+        if coupon is not None:
+            redeem(coupon, purchase.pk, now=now)
+    basket.status = Basket.Status.ORDERED
     return purchase
 
 

@@ -39,3 +39,9 @@ class CheckoutForm(forms.Form):
         required=False,
         initial=False,
     )
+
+
+class CouponForm(forms.Form):
+    """The coupon code field on the review step."""
+
+    code = forms.CharField(label=_("Coupon code"), max_length=64)

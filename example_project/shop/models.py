@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -107,6 +109,8 @@ class Basket(models.Model):
         related_name="merged_from",
     )
     created = models.DateTimeField(_("created"), auto_now_add=True)
+    # Applied at checkout step 2; checked again (and redeemed) when the order is placed.
+    coupon_code = models.CharField(_("coupon code"), max_length=64, blank=True)
 
     class Meta:
         ordering = ["-touched_at"]
@@ -193,6 +197,11 @@ class Purchase(models.Model):
     grand_total = models.DecimalField(_("grand total"), max_digits=10, decimal_places=2)
     currency_code = models.CharField(_("currency"), max_length=3, default="EUR")
     created = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    coupon_code = models.CharField(_("coupon code"), max_length=64, blank=True)
+    # Already taken off grand_total; kept to show the order's discount line.
+    discount = models.DecimalField(
+        _("discount"), max_digits=10, decimal_places=2, default=Decimal("0.00")
+    )
 
     class Meta:
         ordering = ["-created"]
@@ -233,3 +242,55 @@ class PurchaseLine(models.Model):
     def line_total(self) -> Decimal:
         """Quantity times the unit price paid."""
         return self.price_paid * self.qty
+
+
+class Coupon(models.Model):
+    """A single-use discount code, usually made by remarket for one person's email."""
+
+    code = models.CharField(_("code"), max_length=64, unique=True)
+    email = models.EmailField(
+        _("email"), blank=True, help_text=_("Only this shopper may use it; empty for anyone.")
+    )
+    percent_off = models.DecimalField(
+        _("percent off"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    amount_off = models.DecimalField(
+        _("amount off"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    expires_at = models.DateTimeField(_("expires at"))
+    created = models.DateTimeField(_("created"), default=timezone.now)
+    redeemed_by = models.ForeignKey(
+        Purchase,
+        verbose_name=_("redeemed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="coupons",
+    )
+    redeemed_at = models.DateTimeField(_("redeemed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("coupon")
+        verbose_name_plural = _("coupons")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(percent_off__isnull=False, amount_off__isnull=True)
+                    | models.Q(percent_off__isnull=True, amount_off__isnull=False)
+                ),
+                name="shop_coupon_percent_xor_amount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.code = self.code.strip().upper()
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        if (self.percent_off is None) == (self.amount_off is None):
+            raise ValidationError(_("Give either a percentage or an amount off, not both."))

@@ -17,5 +17,6 @@ urlpatterns = [
     path("basket/lines/<int:item_id>/", views.update_line, name="update_line"),
     path("checkout/", views.checkout, name="checkout"),
     path("checkout/review/", views.checkout_review, name="checkout_review"),
+    path("checkout/review/coupon/", views.checkout_coupon, name="checkout_coupon"),
     path("orders/<uuid:ref>/", views.order, name="order"),
 ]

@@ -16,7 +16,8 @@ from .basket import (
     place_order,
     set_quantity,
 )
-from .forms import AddToBasketForm, CheckoutForm, UpdateLineForm
+from .coupons import CouponError, Quote, apply_to_basket, describe, quote, set_basket_code
+from .forms import AddToBasketForm, CheckoutForm, CouponForm, UpdateLineForm
 from .models import Basket, BasketItem, Category, Product, Purchase
 
 
@@ -114,10 +115,11 @@ def _checkout_basket(request: HttpRequest) -> Basket | None:
     return basket
 
 
-def _summary(basket: Basket) -> dict[str, object]:
-    """Lines and total for the order summary shown on both checkout steps."""
+def _summary(basket: Basket, price: Quote | None = None) -> dict[str, object]:
+    """Lines, coupon discount and total for the order summary shown on both checkout steps."""
+    price = price or quote(basket)
     items = list(basket.items.select_related("product"))
-    return {"basket": basket, "items": items, "total": basket.total()}
+    return {"basket": basket, "items": items, "quote": price, "total": price.total}
 
 
 @require_http_methods(["GET", "POST"])
@@ -185,11 +187,56 @@ def checkout_review(request: HttpRequest) -> HttpResponse:
         except BasketNotOpenError:
             messages.error(request, _("This basket has already been checked out."))
             return redirect("shop:basket")
+        except CouponError as exc:
+            # Used in another tab, expired meanwhile...: drop it so the new total is shown.
+            set_basket_code(basket, "")
+            messages.error(
+                request,
+                _("%(reason)s Your order was not placed; please check the new total.")
+                % {"reason": exc},
+            )
+            return redirect("shop:checkout_review")
         request.session.pop(SESSION_KEY, None)
         messages.success(request, _("Thank you! Your order has been placed."))
         return redirect(purchase)
 
-    return render(request, "shop/checkout_review.html", _summary(basket))
+    price = quote(basket)
+    if price.error:
+        # The applied coupon stopped working (expired, used elsewhere, email changed).
+        set_basket_code(basket, "")
+        messages.error(request, price.error)
+        price = Quote(price.subtotal)
+    context = {**_summary(basket, price), "coupon_form": CouponForm()}
+    return render(request, "shop/checkout_review.html", context)
+
+
+@require_POST
+def checkout_coupon(request: HttpRequest) -> HttpResponse:
+    """Apply the coupon code typed on the review step, or remove the applied one."""
+    basket = _checkout_basket(request)
+    if basket is None:
+        return redirect("shop:basket")
+    if not basket.shopper_email:
+        messages.info(request, _("Please enter your details first."))
+        return redirect("shop:checkout")
+    if "remove" in request.POST:
+        set_basket_code(basket, "")
+        messages.success(request, _("The coupon was removed."))
+        return redirect("shop:checkout_review")
+    form = CouponForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise CouponError(_("Please enter a coupon code."))
+        coupon = apply_to_basket(basket, form.cleaned_data["code"])
+    except CouponError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("Coupon %(code)s applied: %(description)s.")
+            % {"code": coupon.code, "description": describe(coupon)},
+        )
+    return redirect("shop:checkout_review")
 
 
 def order(request: HttpRequest, ref: str) -> HttpResponse:

@@ -7,10 +7,11 @@ second row; finishing a message and advancing its enrollment share one transacti
 
 from __future__ import annotations
 
+import random
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.mail import get_connection
@@ -18,13 +19,17 @@ from django.db import connection, transaction
 from django.db.models import F
 
 from remarket.conf import conf
-from remarket.flows.models import Enrollment, EnrollmentState, Flow, Step
+from remarket.exceptions import NotSupported
+from remarket.flows.context import email_context
+from remarket.flows.models import Enrollment, EnrollmentState, Flow, FlowOptOut, Step
 from remarket.flows.rechecks import Decision, decide
+from remarket.mail.compose import compose
 from remarket.mail.models import Message, MessageStatus
-from remarket.mail.render import RenderError, render_email
-from remarket.mail.sending import NOT_HANDED, Outcome, record, send_message
-from remarket.people.models import Contact
-from remarket.shop import CartSnapshot, OrderSnapshot, ShopAdapter
+from remarket.mail.render import RenderError
+from remarket.mail.sending import BAD_ADDRESS, NOT_HANDED, RETRY, Outcome, record, send_message
+from remarket.people.models import Contact, Suppression
+from remarket.people.services import suppress
+from remarket.shop import CartSnapshot, Coupon, CouponRequest, ShopAdapter
 
 
 @dataclass
@@ -35,6 +40,7 @@ class FlowCounts:
     sent: int = 0
     failed: int = 0
     deferred: int = 0
+    retried: int = 0
     converted: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     exited: Counter[str] = field(default_factory=Counter)
@@ -124,6 +130,7 @@ class Batch:
     stats: dict[str, Any]
     opened: set[int]
     capped: set[int]
+    opted_out: set[tuple[int, int]]
 
     @classmethod
     def read(cls, messages: list[Message], now: datetime, adapter: ShopAdapter) -> Batch:
@@ -157,6 +164,11 @@ class Batch:
             stats=adapter.customer_stats(emails={c.email for c in contacts.values()}),
             opened=opened,
             capped=capped,
+            opted_out=set(
+                FlowOptOut.objects.filter(
+                    flow_id__in=flow_ids, contact_id__in=contacts
+                ).values_list("flow_id", "contact_id")
+            ),
         )
 
 
@@ -185,6 +197,7 @@ def deliver(
             cart=batch.carts.get(enrollment.subject_key),
             opened_previous=None if is_first else enrollment.pk in batch.opened,
             capped=contact.pk in batch.capped,
+            opted_out=(enrollment.flow_id, contact.pk) in batch.opted_out,
         )
         if decision.action == "send" and conf.FREQUENCY_CAP:
             batch.capped.add(contact.pk)
@@ -193,7 +206,7 @@ def deliver(
     # One ESP connection for the batch: HTTP backends keep one session (TCP + TLS) open.
     with get_connection() as esp:
         for message, decision in plan:
-            _apply(message, decision, batch, now, counts, esp=esp, dry_run=dry_run)
+            _apply(message, decision, batch, now, counts, adapter=adapter, esp=esp, dry_run=dry_run)
 
 
 def _settle_cap_races(
@@ -226,17 +239,35 @@ def _settle_cap_races(
     ]
 
 
-def _context(enrollment: Enrollment, contact: Contact, cart: CartSnapshot | None) -> dict[str, Any]:
-    snapshot = enrollment.snapshot
-    return {
-        "contact": {"email": contact.email, "name": contact.name},
-        "cart": cart,
-        "order": OrderSnapshot.from_json(snapshot) if enrollment.subject_type == "order" else None,
-        "products": snapshot.get("products", []),
-        "last_order_at": snapshot.get("last_order_at"),
-        "shop_name": conf.SHOP_NAME,
-        "site_url": conf.SITE_URL,
-    }
+def _coupon(
+    message: Message, step: Step, contact: Contact, adapter: ShopAdapter, now: datetime
+) -> Coupon:
+    """The step's unique coupon: made once per message, kept across retries."""
+    expires = now + timedelta(days=step.coupon_days)
+    if message.coupon_code:
+        return Coupon(code=message.coupon_code, expires_at=expires)
+    amount = (
+        {"percent_off": step.coupon_value}
+        if step.coupon_kind == "percent"
+        else {"amount_off": step.coupon_value}
+    )
+    coupon = adapter.create_coupon(
+        CouponRequest(
+            email=contact.email,
+            expires_at=expires,
+            currency=conf.CURRENCY,
+            metadata={"remarket_message": str(message.pk)},
+            **amount,
+        )
+    )
+    Message.objects.filter(pk=message.pk).update(coupon_code=coupon.code)
+    return coupon
+
+
+def _backoff(attempt: int) -> timedelta:
+    """1, 2, 4 ... minutes (at most 6 hours), with jitter so retries do not stampede."""
+    seconds = min(60 * 2 ** max(attempt - 1, 0), 6 * 3600)
+    return timedelta(seconds=seconds * random.uniform(0.5, 1.5))
 
 
 def _apply(
@@ -246,6 +277,7 @@ def _apply(
     now: datetime,
     counts: Counts,
     *,
+    adapter: ShopAdapter,
     esp: Any,
     dry_run: bool,
 ) -> None:
@@ -273,14 +305,30 @@ def _apply(
         return
     contact = batch.contacts[message.contact_id]
     cart = batch.carts.get(enrollment.subject_key)
+    subject = text = html = ""
     try:
-        subject, text, html = render_email(
-            step.subject, step.body, _context(enrollment, contact, cart)
+        coupon = _coupon(message, step, contact, adapter, now) if step.coupon_kind else None
+        email = compose(
+            subject=step.subject,
+            preheader=step.preheader,
+            body=step.body,
+            context=email_context(
+                subject_type=enrollment.subject_type,
+                snapshot=enrollment.snapshot,
+                contact=contact,
+                cart=cart,
+                step=step,
+                adapter=adapter,
+                coupon=coupon,
+                message_id=message.pk,
+            ),
+            locale=contact.locale,
+            message_id=message.pk,
         )
-    except RenderError as exc:
-        subject, text, html = step.subject, "", ""
+    except (RenderError, NotSupported) as exc:
         outcome = Outcome(MessageStatus.FAILED, str(exc)[:200])
     else:
+        subject, text, html = email.subject, email.text, email.html
         outcome = (
             Outcome(MessageStatus.SENT, "dry run")
             if dry_run
@@ -291,13 +339,32 @@ def _apply(
                 html=html,
                 from_email=flow.from_email or conf.FROM_EMAIL,
                 tags=["remarket", f"flow:{flow.slug}", f"step:{step.position}"],
+                headers=email.headers,
                 connection=esp,
             )
         )
     if outcome is NOT_HANDED:
         return  # another tick reconciled it meanwhile: it owns the enrollment now
+    if outcome.status == RETRY and message.attempts < conf.MAX_SEND_ATTEMPTS:
+        with transaction.atomic():
+            finished.update(
+                status=MessageStatus.SCHEDULED,
+                reason=f"retry after attempt {message.attempts}: {outcome.reason}"[:200],
+                handed_at=None,
+                counted_at=None,
+            )
+            Enrollment.objects.filter(pk=enrollment.pk, state=EnrollmentState.ACTIVE).update(
+                next_run_at=now + _backoff(message.attempts)
+            )
+        tally.retried += 1
+        return
+    if outcome.status == RETRY:
+        reason = f"gave up after {message.attempts} attempts: {outcome.reason}"
+        outcome = Outcome(MessageStatus.FAILED, reason[:200])
     with transaction.atomic():
         record(message, outcome, subject=subject, text=text, html=html)
+        if outcome.status == BAD_ADDRESS:
+            suppress(contact, Suppression.INVALID, now)
         _advance(enrollment, step, steps, now)
     if outcome.sent:
         tally.sent += 1

@@ -122,6 +122,31 @@ class Step(models.Model):
         ),
     )
     subject = models.CharField(_("subject"), max_length=300)
+    preheader = models.CharField(
+        _("preheader"),
+        max_length=200,
+        blank=True,
+        help_text=_("The preview line inboxes show after the subject, e.g. Your cart is saved."),
+    )
+    coupon_kind = models.CharField(
+        _("include a unique coupon"),
+        max_length=8,
+        choices=[("", _("no coupon")), ("percent", _("percent off")), ("amount", _("amount off"))],
+        blank=True,
+        default="",
+    )
+    coupon_value = models.DecimalField(
+        _("coupon value"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        # xgettext:no-python-format
+        help_text=_("e.g. 10 for 10% or 5.00 off"),
+    )
+    coupon_days = models.PositiveSmallIntegerField(
+        _("coupon valid for (days)"), default=3, help_text=_("e.g. 3: expires 3 days after sending")
+    )
     body = models.TextField(
         _("body"), help_text=_("A Django template, e.g. Hi {{ contact.name }}, your cart…")
     )
@@ -140,10 +165,17 @@ class Step(models.Model):
     def clean(self) -> None:
         from remarket.flows.conditions import validate_condition
 
+        errors: dict[str, list[str]] = {}
         try:
             self.condition = validate_condition(self.condition)
         except ValidationError as exc:
-            raise ValidationError({"condition": exc.messages}) from exc
+            errors["condition"] = exc.messages
+        if self.coupon_kind and (self.coupon_value is None or self.coupon_value <= 0):
+            errors["coupon_value"] = [_("Give the coupon's value, e.g. 10.")]
+        if self.coupon_kind == "percent" and self.coupon_value and self.coupon_value > 100:
+            errors["coupon_value"] = [_("A percentage cannot be more than 100.")]
+        if errors:
+            raise ValidationError(errors)
 
 
 class EnrollmentState(models.TextChoices):
@@ -212,6 +244,31 @@ class Enrollment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contact} in {self.flow}"
+
+
+class FlowOptOut(models.Model):
+    """A person who left one flow from the preferences page (the rest still reaches them)."""
+
+    flow = models.ForeignKey(
+        Flow, on_delete=models.CASCADE, related_name="opt_outs", verbose_name=_("flow")
+    )
+    contact = models.ForeignKey(
+        "remarket.Contact",
+        on_delete=models.CASCADE,
+        related_name="flow_opt_outs",
+        verbose_name=_("contact"),
+    )
+    created_at = models.DateTimeField(_("left at"), default=now)
+
+    class Meta:
+        verbose_name = _("flow opt-out")
+        verbose_name_plural = _("flow opt-outs")
+        constraints = [
+            models.UniqueConstraint(fields=["flow", "contact"], name="remarket_flow_opt_out")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact} left {self.flow}"
 
 
 class Cursor(models.Model):

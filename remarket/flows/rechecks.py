@@ -91,9 +91,11 @@ def decide(
     cart: CartSnapshot | None,
     opened_previous: bool | None,
     capped: bool,
+    opted_out: bool = False,
 ) -> Decision:
     """The decision for one message, from facts gathered for the whole batch."""
-    reason = exit_reason(enrollment, flow, contact, stats, cart)
+    reason = ExitReason.UNSUBSCRIBED if opted_out else ""
+    reason = reason or exit_reason(enrollment, flow, contact, stats, cart)
     if reason:
         return Decision("exit", reason)
     facts = Facts(

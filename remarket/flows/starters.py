@@ -11,16 +11,37 @@ from django.utils.translation import gettext as _
 from remarket.flows.models import Flow, FlowStatus, Step, Trigger
 
 _LINES = (
-    "<ul>{% for line in cart.lines %}<li>{{ line.quantity }} &times; "
-    '<a href="{{ line.product_url }}">{{ line.name }}</a>: {{ line.unit_price }} '
-    "{{ cart.currency }}</li>{% endfor %}</ul>"
+    '<table role="presentation" width="100%">{% for line in cart.lines %}<tr>'
+    '<td width="80">{% if line.image_url %}<img src="{{ line.image_url }}" width="72" '
+    'alt="">{% endif %}</td><td><a href="{{ line.product_url }}">{{ line.name }}</a><br>'
+    "{{ line.quantity }} &times; {{ line.unit_price }} {{ cart.currency }}</td></tr>"
+    "{% endfor %}</table><p><strong>{{ cart.total }} {{ cart.currency }}</strong></p>"
 )
-_COUPON = "{% if coupon %}<p><strong>{{ coupon.code }}</strong></p>{% endif %}"
+_COUPON = (
+    "{% if coupon %}<p><strong>{{ coupon.code }}</strong> "
+    "({{ coupon.expires_at|date:'SHORT_DATE_FORMAT' }})</p>{% endif %}"
+)
+_RECOMMENDATIONS = (
+    "<ul>{% for product in recommendations %}<li>"
+    '<a href="{{ product.url }}">{{ product.name }}</a></li>{% endfor %}</ul>'
+)
+
+
+def _para(text: str) -> str:
+    return f"<p>{text}</p>"
+
+
+def _cart_button() -> str:
+    label = _("Return to your cart")
+    return '<p><a href="{{ links.cart_url }}"><strong>' + label + "</strong></a></p>"
 
 
 def starter_flows() -> list[dict[str, Any]]:
-    """The four starters, in the active language (call inside ``translation.override``)."""
-    hello = "<p>" + _("Hi {{ contact.name|default:'there' }},") + "</p>"
+    """The four starters, in the active language (call inside ``translation.override``).
+
+    Each step is (delay, subject, preheader, body, options).
+    """
+    hello = _para(_("Hi {{ contact.name|default:'there' }},"))
     return [
         {
             "slug": "abandoned-cart",
@@ -32,22 +53,30 @@ def starter_flows() -> list[dict[str, Any]]:
                 (
                     timedelta(hours=1),
                     _("You left something in your cart"),
-                    hello + "<p>" + _("Your cart is waiting for you:") + "</p>" + _LINES,
+                    _("Your cart is saved for you."),
+                    hello + _para(_("Your cart is waiting for you:")) + _LINES + _cart_button(),
+                    {},
                 ),
                 (
                     timedelta(hours=23),
                     _("Still thinking it over?"),
-                    hello + "<p>" + _("Your cart is still saved. Need any help?") + "</p>" + _LINES,
+                    _("Your cart is still saved."),
+                    hello
+                    + _para(_("Your cart is still saved. Need any help?"))
+                    + _LINES
+                    + _cart_button(),
+                    {},
                 ),
                 (
                     timedelta(hours=48),
                     _("A little something to help you decide"),
+                    _("A coupon for the items in your cart."),
                     hello
-                    + "<p>"
-                    + _("Here is a discount for the items in your cart:")
-                    + "</p>"
+                    + _para(_("Here is a discount for the items in your cart:"))
                     + _COUPON
-                    + _LINES,
+                    + _LINES
+                    + _cart_button(),
+                    {"coupon_kind": "percent", "coupon_value": 10, "coupon_days": 3},
                 ),
             ],
         },
@@ -61,11 +90,11 @@ def starter_flows() -> list[dict[str, Any]]:
                 (
                     timedelta(days=7),
                     _("Goes well with what you bought"),
+                    _("Picked for you, based on your order."),
                     hello
-                    + "<p>"
-                    + _("Thank you for your order. Customers who bought it also liked:")
-                    + "</p><ul>{% for product in recommendations %}<li>"
-                    '<a href="{{ product.url }}">{{ product.name }}</a></li>{% endfor %}</ul>',
+                    + _para(_("Thank you for your order. Customers who bought it also liked:"))
+                    + _RECOMMENDATIONS,
+                    {},
                 )
             ],
         },
@@ -79,11 +108,12 @@ def starter_flows() -> list[dict[str, Any]]:
                 (
                     timedelta(0),
                     _("We miss you"),
+                    _("A coupon for your next order."),
                     hello
-                    + "<p>"
-                    + _("It has been a while. Here is a coupon for your next order:")
-                    + "</p>"
-                    + _COUPON,
+                    + _para(_("It has been a while. Here is a coupon for your next order:"))
+                    + _COUPON
+                    + _RECOMMENDATIONS,
+                    {"coupon_kind": "percent", "coupon_value": 15, "coupon_days": 14},
                 )
             ],
         },
@@ -97,11 +127,12 @@ def starter_flows() -> list[dict[str, Any]]:
                 (
                     timedelta(0),
                     _("Still interested?"),
+                    _("The products you looked at."),
                     hello
-                    + "<p>"
-                    + _("You were looking at:")
-                    + "</p><ul>{% for product in products %}<li>{{ product.name }}</li>"
+                    + _para(_("You were looking at:"))
+                    + "<ul>{% for product in products %}<li>{{ product.name }}</li>"
                     "{% endfor %}</ul>",
+                    {},
                 )
             ],
         },
@@ -119,8 +150,16 @@ def create_starter_flows() -> list[tuple[Flow, bool]]:
             )
             if created:
                 Step.objects.bulk_create(
-                    Step(flow=flow, position=n, delay=delay, subject=subject, body=body)
-                    for n, (delay, subject, body) in enumerate(steps, start=1)
+                    Step(
+                        flow=flow,
+                        position=n,
+                        delay=delay,
+                        subject=subject,
+                        preheader=preheader,
+                        body=body,
+                        **options,
+                    )
+                    for n, (delay, subject, preheader, body, options) in enumerate(steps, start=1)
                 )
         result.append((flow, created))
     return result

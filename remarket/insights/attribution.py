@@ -14,8 +14,13 @@ from remarket.shop import OrderSnapshot
 
 
 def attribute(order: OrderSnapshot, messages: list[Message]) -> tuple[Message | None, str]:
-    """The last message clicked within the click window, else opened within the open window."""
+    """The message whose coupon the order used; else the last one clicked within the click
+    window; else the last one opened within the open window."""
     placed = order.placed_at
+    if order.coupon_code:
+        for message in messages:
+            if message.coupon_code and message.coupon_code == order.coupon_code:
+                return message, AttributionRule.COUPON
     clicked = [
         m
         for m in messages
@@ -48,8 +53,9 @@ def record_conversions(
         conf.CLICK_ATTRIBUTION_WINDOW, conf.OPEN_ATTRIBUTION_WINDOW
     )
     messages: dict[int, list[Message]] = {}
+    codes = {o.coupon_code for o in ours if o.coupon_code}
     for message in Message.objects.filter(
-        Q(clicked_at__gte=earliest) | Q(opened_at__gte=earliest),
+        Q(clicked_at__gte=earliest) | Q(opened_at__gte=earliest) | Q(coupon_code__in=codes),
         contact__in=[contacts[o.email] for o in ours],
     ).select_related("enrollment"):
         messages.setdefault(message.contact_id, []).append(message)

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AttributionRule(models.TextChoices):
+    COUPON = "coupon", _("used the coupon from the email")
     CLICK = "click", _("clicked within the click window")
     OPEN = "open", _("opened within the open window")
     NONE = "none", _("unattributed")

@@ -64,8 +64,13 @@ class Message(models.Model):
     )
     handed_at = models.DateTimeField(_("handed to the provider at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    coupon_code = models.CharField(_("coupon code"), max_length=64, blank=True, db_index=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     opened_at = models.DateTimeField(_("first opened at"), null=True, blank=True)
     clicked_at = models.DateTimeField(_("last clicked at"), null=True, blank=True)
+    bounced_at = models.DateTimeField(_("bounced at"), null=True, blank=True)
+    complained_at = models.DateTimeField(_("complained at"), null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(_("unsubscribed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("message")
@@ -84,3 +89,36 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.address}: {self.subject or self.step_id}"
+
+
+class MessageEvent(models.Model):
+    """One tracking event an ESP reported (anymail's ``tracking`` signal), kept once."""
+
+    message = models.ForeignKey(
+        Message,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("message"),
+    )
+    esp_name = models.CharField(_("email provider"), max_length=40)
+    event_id = models.CharField(_("event id"), max_length=255, blank=True)
+    event_type = models.CharField(_("event"), max_length=20)
+    timestamp = models.DateTimeField(_("time"))
+    recipient = models.EmailField(_("recipient"), max_length=254, blank=True)
+    detail = models.CharField(_("detail"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("tracking event")
+        verbose_name_plural = _("tracking events")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["esp_name", "event_id"],
+                condition=~models.Q(event_id=""),
+                name="remarket_event_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.recipient}"

@@ -41,13 +41,21 @@ def render_text(template: str, context: dict[str, Any], *, autoescape: bool) -> 
         raise RenderError(f"The template failed while rendering: {exc}") from exc
 
 
+_HEAD = re.compile(r"<head\b.*?</head>|<span class=\"preheader\">.*?</span>", re.I | re.S)
+_ANCHOR = re.compile(r"""<a\b[^>]*?\bhref=(["'])(.*?)\1[^>]*>(.*?)</a>""", re.I | re.S)
 _BLOCK_END = re.compile(r"</(p|div|h[1-6]|tr|table|ul|ol)\s*>|<br\s*/?>", re.IGNORECASE)
 _LIST_ITEM = re.compile(r"<li(\s[^>]*)?>", re.IGNORECASE)
 
 
 def html_to_text(html: str) -> str:
-    """A readable plain-text alternative: blocks on their own lines, entities decoded."""
-    text = _LIST_ITEM.sub("\n- ", _BLOCK_END.sub("\n", html))
+    """A readable plain-text alternative: blocks on their own lines, links spelled out."""
+
+    def spell(match: re.Match[str]) -> str:
+        url, label = match.group(2), strip_tags(match.group(3)).strip()
+        return label if not url or label == url else f"{label} ({url})"
+
+    text = _ANCHOR.sub(spell, _HEAD.sub("", html))
+    text = _LIST_ITEM.sub("\n- ", _BLOCK_END.sub("\n", text))
     lines = (" ".join(line.split()) for line in htmllib.unescape(strip_tags(text)).splitlines())
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import requests
+from anymail.exceptions import AnymailInvalidAddress, AnymailRecipientsRefused
 from anymail.message import AnymailMessage
 from django.core.mail import get_connection
 from django.utils import timezone
@@ -32,6 +34,29 @@ class Outcome:
 
 
 NOT_HANDED = Outcome(MessageStatus.SENDING, "reclaimed before it was handed to the ESP")
+#: Outcome status of a transient failure: the message is rescheduled, not finished.
+RETRY = "retry"
+#: Outcome status of a refused address: failed, and the contact is suppressed.
+BAD_ADDRESS = "bad_address"
+
+
+def classify(exc: Exception) -> str:
+    """What an ESP failure means: ``retry``, ``bad_address``, ``review`` or ``failed``.
+
+    Only failures where the ESP provably did not take the message are retried (HTTP 429
+    and 5xx answers, no connection); a timeout while waiting for the answer may have
+    sent it, so it goes to review rather than risking a second email.
+    """
+    if isinstance(exc, AnymailRecipientsRefused | AnymailInvalidAddress):
+        return BAD_ADDRESS
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return MessageStatus.REVIEW
+    if isinstance(exc, requests.exceptions.ConnectionError | requests.exceptions.ConnectTimeout):
+        return RETRY
+    status = getattr(exc, "status_code", None)
+    if status is not None and (status == 429 or status >= 500):
+        return RETRY
+    return MessageStatus.FAILED
 
 
 def send_message(
@@ -42,6 +67,7 @@ def send_message(
     html: str,
     from_email: str,
     tags: list[str],
+    headers: dict[str, str] | None = None,
     connection: Any = None,
 ) -> Outcome:
     """Send a claimed (``sending``) message and return the outcome, without recording it.
@@ -61,6 +87,7 @@ def send_message(
         body=text,
         from_email=from_email,
         to=[message.address],
+        headers=headers or {},
         connection=connection or get_connection(),
     )
     email.attach_alternative(html, "text/html")
@@ -70,7 +97,7 @@ def send_message(
         email.send()
     except Exception as exc:  # any ESP or backend failure is recorded on the row
         log.warning("remarket message %s failed: %s", message.pk, exc)
-        return Outcome(MessageStatus.FAILED, f"{type(exc).__name__}: {exc}"[:200])
+        return Outcome(classify(exc), f"{type(exc).__name__}: {exc}"[:200])
     status = getattr(email, "anymail_status", None)
     recipient = status.recipients.get(message.address) if status else None
     esp_id = recipient.message_id if recipient else None
@@ -83,13 +110,14 @@ def send_message(
 
 
 def record(message: Message, outcome: Outcome, *, subject: str, text: str, html: str) -> None:
-    """Write an outcome onto the message row (``review`` rows too: the email did leave)."""
-    if outcome is NOT_HANDED:
+    """Write a final outcome onto the message row (``review`` rows too: it may have left)."""
+    if outcome is NOT_HANDED or outcome.status == RETRY:
         return
+    status = MessageStatus.FAILED if outcome.status == BAD_ADDRESS else outcome.status
     Message.objects.filter(
         pk=message.pk, status__in=[MessageStatus.SENDING, MessageStatus.REVIEW]
     ).update(
-        status=outcome.status,
+        status=status,
         reason=outcome.reason,
         sent_at=outcome.at,
         subject=subject,

@@ -91,6 +91,11 @@ class Contact(models.Model):
     suppression_reason = models.CharField(
         _("suppression reason"), max_length=16, choices=Suppression.choices, blank=True
     )
+    soft_bounces = models.PositiveSmallIntegerField(
+        _("soft bounces in a row"),
+        default=0,
+        help_text=_("Reset by a delivery; at 7 the address is suppressed."),
+    )
     created_at = models.DateTimeField(_("created at"), default=now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

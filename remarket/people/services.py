@@ -159,3 +159,10 @@ def sync_contacts(since: datetime, *, idle_since: datetime | None = None) -> dic
         contacts_from_snapshots(batch)
         carts += len(batch)
     return {"orders": orders, "carts": carts, "created": Contact.objects.count() - before}
+
+
+def suppress(contact: Contact, reason: str, at: datetime) -> None:
+    """Stop all email to this address (an earlier suppression keeps its reason and time)."""
+    Contact.objects.filter(pk=contact.pk, suppressed_at__isnull=True).update(
+        suppressed_at=at, suppression_reason=reason, updated_at=at
+    )

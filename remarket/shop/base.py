@@ -98,6 +98,10 @@ class ShopAdapter:
         """Orders placed at or after ``since`` (and before ``until``), oldest first."""
         raise NotImplementedError(f"{type(self).__qualname__} must implement orders_placed_since()")
 
+    def get_order(self, key: str) -> OrderSnapshot:
+        """A snapshot of one order; raises :class:`~remarket.exceptions.OrderNotFound`."""
+        raise NotImplementedError(f"{type(self).__qualname__} must implement get_order()")
+
     def customer_stats(
         self,
         *,
@@ -132,12 +136,20 @@ class ShopAdapter:
             "REMARKET['PRODUCT'] and REMARKET['ORDER']['line']['product'])."
         )
 
+    def purchased_product_ids(self, email: str) -> set[str]:
+        """Every product this person has ever ordered (never recommended back to them)."""
+        raise NotImplementedError(
+            f"{type(self).__qualname__} must implement purchased_product_ids()"
+        )
+
     def create_coupon(self, request: CouponRequest) -> Coupon:
         """Create a single-use coupon in the shop for ``request.email``."""
+        if conf.COUPON_FACTORY:
+            return load_coupon_factory()(request)
         raise CouponsNotSupported(
             f"{type(self).__qualname__} cannot create coupons: the shop's discount model "
-            "is unknown to remarket. Implement create_coupon() in a subclass of your "
-            "adapter and point REMARKET['SHOP_ADAPTER'] at it."
+            "is unknown to remarket. Set REMARKET['COUPON_FACTORY'] to a function of a "
+            "CouponRequest returning a Coupon, or implement create_coupon() in your adapter."
         )
 
     @classmethod
@@ -194,6 +206,17 @@ class ShopAdapter:
             cart_key=key,
             defaults={"email": normalize_email(email), "captured_at": timezone.now()},
         )
+
+
+def load_coupon_factory() -> Any:
+    """The function named by ``REMARKET['COUPON_FACTORY']``."""
+    try:
+        return import_string(conf.COUPON_FACTORY)
+    except ImportError as exc:
+        raise RemarketConfigurationError(
+            f"REMARKET['COUPON_FACTORY'] is {conf.COUPON_FACTORY!r}, which cannot be "
+            f"imported: {exc}"
+        ) from exc
 
 
 def load_adapter_class(path: str | None = None) -> type[ShopAdapter]:

@@ -134,6 +134,7 @@ class OrderSnapshot(JsonSnapshot):
     name: str = ""
     locale: str = ""
     consent: bool | None = None
+    coupon_code: str = ""
 
     _decode = {"placed_at": datetime.fromisoformat, "total": _decimal, "lines": _lines}
 

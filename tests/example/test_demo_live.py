@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import email
 import email.policy
+import http.client
 import http.cookiejar
 import os
 import signal
@@ -142,7 +143,14 @@ def test_a_visitor_who_leaves_a_basket_gets_the_reminder_email(tmp_path):
         assert reminder["From"] == "Remarket Coffee <hello@coffee.example>"
         html = reminder.get_body(preferencelist=("html",)).get_content()
         assert name in html
-        assert f'href="http://127.0.0.1:{port}/p/{slug}/"' in html
+        # Product links go through remarket's click redirect, which leads to the product.
+        tracked = html.split(f'href="http://127.0.0.1:{port}/remarket/c/')[1].split('"')[0]
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", f"/remarket/c/{tracked}")
+        response = conn.getresponse()
+        assert response.status == 302
+        assert response.getheader("Location") == f"http://127.0.0.1:{port}/p/{slug}/"
+        conn.close()
         assert name in reminder.get_body(preferencelist=("plain",)).get_content()
     finally:
         demo.send_signal(signal.SIGINT)

@@ -124,8 +124,9 @@ def test_restore_can_be_a_function(shape, settings):
     assert get_adapter().restore_cart(_request(), shape.key(cart)) == f"/custom/{cart.pk}/"
 
 
-def test_coupons_are_not_supported_by_default_and_say_so(adapter):
+def test_coupons_are_not_supported_by_default_and_say_so(shape, settings):
+    settings.REMARKET = {**shape.settings, "COUPON_FACTORY": ""}
     request = CouponRequest(email="a@example.com", expires_at=timezone.now())
 
-    with pytest.raises(CouponsNotSupported, match="create_coupon"):
-        adapter.create_coupon(request)
+    with pytest.raises(CouponsNotSupported, match="COUPON_FACTORY"):
+        get_adapter().create_coupon(request)

@@ -32,6 +32,7 @@ from remarket.exceptions import (
     CartNotFound,
     CartRestoreNotSupported,
     NotSupported,
+    OrderNotFound,
     RemarketConfigurationError,
 )
 from remarket.shop.base import CustomerStats, ShopAdapter
@@ -237,6 +238,15 @@ class FieldMapAdapter(ShopAdapter):
     def _orders(self) -> models.QuerySet:
         return _with_lines(self.map.order, self.map.order.placed_at.lookup)
 
+    def get_order(self, key: str) -> OrderSnapshot:
+        try:
+            order = self._orders().filter(pk=key).first()
+        except (ValueError, TypeError, ValidationError):
+            order = None
+        if order is None:
+            raise OrderNotFound(f"No {self.map.order.model._meta.label} with key {key!r}.")
+        return order_snapshot(self.map.order, order, self.map.cart.model)
+
     def orders_placed_since(
         self,
         since: datetime,
@@ -277,6 +287,20 @@ class FieldMapAdapter(ShopAdapter):
             row["_email"]: CustomerStats(orders=row["_orders"], last_order_at=row["_last"])
             for row in rows
         }
+
+    def purchased_product_ids(self, email: str) -> set[str]:
+        o = self.map.order
+        if o.line.product is None:
+            return set()
+        orders = o.model._default_manager.annotate(_email=_email_expression(o)).filter(
+            _email=email.strip().lower()
+        )
+        product = o.line.product
+        rows = o.line.model._default_manager.filter(**{f"{o.line_fk}__in": orders}).values_list(
+            "__".join((*product.db_parts[:-1], product.field.attname)), flat=True
+        )
+        target = product.field.related_model
+        return {key_for(target, pk) for pk in rows.distinct() if pk is not None}
 
     # -- optional features ------------------------------------------------------------
 

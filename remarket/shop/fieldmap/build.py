@@ -108,7 +108,10 @@ def order_snapshot(
         cart_pk = getattr(holder, m.cart.field.attname) if holder is not None else None
         cart_key = None if cart_pk is None else key_for(cart_model, cart_pk)
     return OrderSnapshot(
-        placed_at=m.placed_at.value_of(order), cart_key=cart_key, **_person(m, order, {})
+        placed_at=m.placed_at.value_of(order),
+        cart_key=cart_key,
+        coupon_code=_text(m.coupon, order),
+        **_person(m, order, {}),
     )
 
 

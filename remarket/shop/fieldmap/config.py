@@ -54,6 +54,7 @@ ORDER_KEYS = {
     "cart": "query",
     "total": "value",
     "currency": "value",
+    "coupon": "value",
     "line": "section",
 }
 PRODUCT_KEYS = {
@@ -118,6 +119,7 @@ class CartMap(_HolderMap):
 class OrderMap(_HolderMap):
     placed_at: FieldPath = field(kw_only=True)
     cart: FieldPath | None = field(kw_only=True)
+    coupon: Spec | None = field(kw_only=True, default=None)
 
 
 @dataclass(frozen=True)
@@ -221,6 +223,7 @@ def compile_shop_map(
             **{**order, "currency": order["currency"] or Const(default_currency)},
             placed_at=order_reader.query("placed_at", required="'created'", kind="datetime"),
             cart=order_reader.query("cart", kind="cart", target=target),
+            coupon=order_reader.value("coupon"),
         )
         if order_map.placed_at is None:
             order_map = None

@@ -1,0 +1,94 @@
+"""Signed links in emails: cart recovery, tracked clicks, unsubscribe, preferences.
+
+Every link carries a token signed with ``SECRET_KEY`` and a salt of its own, so a token
+made for one purpose never opens another, and nothing in a link can be changed without
+breaking it. Recovery and click links expire (``REMARKET['LINK_MAX_AGE']``); unsubscribe
+and preferences links never do: an old email must always let a person leave.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from django.core import signing
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from remarket.conf import conf
+
+SALT = "remarket.links."
+
+
+class BadLink(Exception):
+    """A token that was tampered with, cut short, expired or made for another purpose."""
+
+
+def make_token(purpose: str, data: dict[str, Any]) -> str:
+    return signing.dumps(data, salt=SALT + purpose, compress=True)
+
+
+def read_token(purpose: str, token: str, *, expires: bool) -> dict[str, Any]:
+    max_age = conf.LINK_MAX_AGE if expires else None
+    try:
+        data = signing.loads(token, salt=SALT + purpose, max_age=max_age)
+    except signing.BadSignature as exc:  # SignatureExpired is a BadSignature
+        raise BadLink(str(exc)) from exc
+    if not isinstance(data, dict):
+        raise BadLink("not a remarket link")
+    return data
+
+
+def absolute(path: str) -> str:
+    return urljoin(conf.SITE_URL + "/", path)
+
+
+def recovery_url(message_id: int, cart_key: str) -> str:
+    token = make_token("recover", {"m": message_id, "k": cart_key})
+    return absolute(reverse("remarket:recover", args=[token]))
+
+
+def click_url(message_id: int, target: str) -> str:
+    token = make_token("click", {"m": message_id, "u": target})
+    return absolute(reverse("remarket:click", args=[token]))
+
+
+def unsubscribe_url(contact_id: int, message_id: int | None = None) -> str:
+    token = make_token("unsubscribe", {"c": contact_id, "m": message_id})
+    return absolute(reverse("remarket:unsubscribe", args=[token]))
+
+
+def preferences_url(contact_id: int) -> str:
+    token = make_token("preferences", {"c": contact_id})
+    return absolute(reverse("remarket:preferences", args=[token]))
+
+
+def shop_hosts() -> set[str]:
+    """Hosts a tracked link may lead to: the storefront's and ``LINK_HOSTS``."""
+    return {urlsplit(conf.SITE_URL).netloc, *conf.LINK_HOSTS} - {""}
+
+
+def is_shop_url(url: str) -> bool:
+    """Only the shop's own pages: no open redirect through remarket's links."""
+    return url_has_allowed_host_and_scheme(
+        url, allowed_hosts=shop_hosts(), require_https=conf.SITE_URL.startswith("https:")
+    )
+
+
+_HREF = re.compile(r"""(<a\b[^>]*?\bhref\s*=\s*)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
+
+
+def track_links(html: str, message_id: int, *, skip: set[str]) -> str:
+    """Send every link to the shop through the click redirect (except ``skip``)."""
+
+    def rewrite(match: re.Match[str]) -> str:
+        prefix, quote, url = match.groups()
+        target = url.replace("&amp;", "&")
+        if target in skip or not target.startswith(("http://", "https://", "/")):
+            return match.group(0)
+        if not is_shop_url(absolute(target)):
+            return match.group(0)  # other sites stay untracked: we could not redirect there
+        return f"{prefix}{quote}{click_url(message_id, absolute(target))}{quote}"
+
+    return _HREF.sub(rewrite, html)

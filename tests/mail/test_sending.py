@@ -1,0 +1,116 @@
+"""Transient failures retry later from the database; permanent ones fail; none sends twice."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import requests
+from anymail.exceptions import AnymailRecipientsRefused, AnymailRequestsAPIError
+from django.utils import timezone
+
+from remarket.flows.models import Enrollment
+from remarket.mail.models import Message
+from remarket.people.models import Contact
+from tests.failing_backend import FailingBackend
+from tests.flows.conftest import NOON, consenting, make_flow, tick
+
+pytestmark = pytest.mark.django_db
+HOUR = timedelta(hours=1)
+
+
+def api_error(status: int) -> AnymailRequestsAPIError:
+    response = requests.Response()
+    response.status_code = status
+    return AnymailRequestsAPIError(f"ESP answered {status}", response=response)
+
+
+@pytest.fixture
+def failing(settings, shop, clock):
+    settings.EMAIL_BACKEND = "tests.failing_backend.FailingBackend"
+    FailingBackend.script, FailingBackend.delivered = [], []
+    make_flow(settings={"idle_minutes": 60}, delays=(HOUR,))
+    consenting("ann@example.com")
+    shop.cart(email="ann@example.com", touched=NOON)
+    clock.shift(HOUR)
+    return FailingBackend
+
+
+@pytest.mark.parametrize("error", [api_error(503), api_error(429), requests.ConnectionError()])
+def test_a_transient_failure_is_retried_later_and_sent_once(failing, clock, error):
+    failing.script = [error]
+
+    report = tick()
+
+    message = Message.objects.get()
+    assert (message.status, message.handed_at) == ("scheduled", None)
+    assert message.reason.startswith("retry after attempt 1")
+    assert next(iter(report.flows.values())).retried == 1
+    retry_at = Enrollment.objects.get().next_run_at
+    assert NOON + HOUR + timedelta(seconds=30) <= retry_at <= NOON + HOUR + timedelta(seconds=90)
+    tick()  # not due yet
+    assert failing.delivered == []
+
+    clock.move_to(retry_at)
+    tick()
+
+    assert len(failing.delivered) == 1
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == ("sent", 2)
+
+
+def test_retries_back_off_and_give_up(failing, clock, settings):
+    settings.REMARKET = {**settings.REMARKET, "MAX_SEND_ATTEMPTS": 3}
+    failing.script = [api_error(500)] * 3
+    gaps = []
+    for _ in range(3):
+        before = timezone.now()
+        tick()
+        due = Enrollment.objects.get().next_run_at
+        if due is not None:
+            gaps.append(due - before)
+            clock.move_to(due)
+
+    assert len(gaps) == 2  # retries after the first and second attempts, then no more
+    assert timedelta(seconds=30) <= gaps[0] <= timedelta(seconds=90)
+    assert timedelta(seconds=60) <= gaps[1] <= timedelta(seconds=180)
+    message = Message.objects.get()
+    assert message.status == "failed"
+    assert message.reason.startswith("gave up after 3 attempts")
+    assert failing.delivered == []
+    assert Enrollment.objects.get().state == "completed"
+
+
+@pytest.mark.parametrize("status", [400, 401, 422])
+def test_a_permanent_failure_fails_without_retry(failing, status):
+    failing.script = [api_error(status)]
+
+    tick()
+
+    message = Message.objects.get()
+    assert message.status == "failed"
+    assert str(status) in message.reason
+    assert Contact.objects.get().suppressed_at is None
+
+
+def test_a_refused_address_is_suppressed(failing):
+    failing.script = [AnymailRecipientsRefused("all recipients refused")]
+
+    tick()
+
+    assert Message.objects.get().status == "failed"
+    contact = Contact.objects.get()
+    assert contact.suppression_reason == "invalid"
+    assert contact.suppressed_at is not None
+
+
+def test_a_timeout_waiting_for_the_answer_is_reviewed_not_resent(failing, clock):
+    failing.script = [requests.ReadTimeout()]
+
+    tick()
+    clock.shift(timedelta(hours=2))
+    tick()
+
+    message = Message.objects.get()
+    assert message.status == "review"
+    assert failing.delivered == []
