@@ -12,7 +12,7 @@ remarket.E006    ``REMARKET['BATCH_SIZE']`` is not a positive integer
 remarket.E007    ``REMARKET['TIME_ZONE']`` is not an IANA time zone
 remarket.E008    ``REMARKET['QUIET_HOURS']`` is not None or a pair of "HH:MM" strings
 remarket.E009    a duration setting is not a (positive) ``timedelta``
-remarket.E010    ``REMARKET['SHOP_NAME']`` or ``['FROM_EMAIL']`` is not a string
+remarket.E010    ``REMARKET['SHOP_NAME']``, ``['FROM_EMAIL']`` or ``['REPLY_TO']`` is no string
 remarket.E011    ``REMARKET['COUPON_FACTORY']`` cannot be imported or is not callable
 remarket.E012    ``REMARKET['LINK_HOSTS']`` is not a list of host names
 remarket.E013    ``REMARKET['MAX_SEND_ATTEMPTS']`` is not a positive integer
@@ -135,7 +135,7 @@ def _check_scheduling() -> list[checks.CheckMessage]:
                     id="remarket.E009",
                 )
             )
-    for key in ("SHOP_NAME", "FROM_EMAIL"):
+    for key in ("SHOP_NAME", "FROM_EMAIL", "REPLY_TO"):
         if not isinstance(conf.get(key), str):
             errors.append(
                 checks.Error(

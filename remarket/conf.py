@@ -23,6 +23,7 @@ DEFAULTS: dict[str, Any] = {
     "BATCH_SIZE": 500,
     "SHOP_NAME": "",
     "FROM_EMAIL": "",
+    "REPLY_TO": "",
     "TIME_ZONE": "",
     "QUIET_HOURS": ("21:00", "08:00"),
     "FREQUENCY_CAP": timedelta(hours=16),
@@ -92,6 +93,11 @@ class RemarketSettings:
     def FROM_EMAIL(self) -> str:
         """Default sender of remarketing email; empty means ``DEFAULT_FROM_EMAIL``."""
         return self.get("FROM_EMAIL") or settings.DEFAULT_FROM_EMAIL
+
+    @property
+    def REPLY_TO(self) -> str:
+        """Default Reply-To of remarketing email; empty: replies go to the sender."""
+        return self.get("REPLY_TO")
 
     @property
     def TIME_ZONE(self) -> str:

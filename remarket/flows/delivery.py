@@ -340,6 +340,7 @@ def _apply(
                 from_email=flow.from_email or conf.FROM_EMAIL,
                 tags=["remarket", f"flow:{flow.slug}", f"step:{step.position}"],
                 headers=email.headers,
+                reply_to=flow.reply_to or conf.REPLY_TO,
                 connection=esp,
             )
         )

@@ -76,6 +76,11 @@ class Flow(models.Model):
         blank=True,
         help_text=_('Sender, e.g. "Shop <hello@shop.example>". Empty: DEFAULT_FROM_EMAIL.'),
     )
+    reply_to = models.EmailField(
+        _("reply-to"),
+        blank=True,
+        help_text=_("Where replies go, e.g. help@shop.example. Empty: REMARKET['REPLY_TO']."),
+    )
     created_at = models.DateTimeField(_("created at"), default=now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -164,12 +169,17 @@ class Step(models.Model):
 
     def clean(self) -> None:
         from remarket.flows.conditions import validate_condition
+        from remarket.mail.render import template_error
 
         errors: dict[str, list[str]] = {}
         try:
             self.condition = validate_condition(self.condition)
         except ValidationError as exc:
             errors["condition"] = exc.messages
+        for name in ("subject", "preheader", "body"):
+            problem = template_error(getattr(self, name) or "")
+            if problem:
+                errors[name] = [problem]
         if self.coupon_kind and (self.coupon_value is None or self.coupon_value <= 0):
             errors["coupon_value"] = [_("Give the coupon's value, e.g. 10.")]
         if self.coupon_kind == "percent" and self.coupon_value and self.coupon_value > 100:

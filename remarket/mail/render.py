@@ -26,6 +26,20 @@ class RenderError(RemarketError, ValueError):
     """A step's template does not compile or fails while rendering."""
 
 
+#: The same sandbox with debug on, only to tell the shop owner the line a template broke on.
+CHECKER = Engine(debug=True, string_if_invalid="", autoescape=True)
+
+
+def template_error(template: str) -> str:
+    """``""`` if the template compiles, else "Line N: what is wrong" for the shop owner."""
+    try:
+        CHECKER.from_string(template)
+    except TemplateSyntaxError as exc:
+        line = getattr(exc, "template_debug", {}).get("line")
+        return f"Line {line}: {exc}" if line else str(exc)
+    return ""
+
+
 @lru_cache(maxsize=256)
 def _compile(template: str) -> Template:
     """Compiled once per distinct source: a batch renders the same step many times."""

@@ -68,6 +68,7 @@ def send_message(
     from_email: str,
     tags: list[str],
     headers: dict[str, str] | None = None,
+    reply_to: str = "",
     connection: Any = None,
 ) -> Outcome:
     """Send a claimed (``sending``) message and return the outcome, without recording it.
@@ -88,6 +89,7 @@ def send_message(
         from_email=from_email,
         to=[message.address],
         headers=headers or {},
+        reply_to=[reply_to] if reply_to else None,
         connection=connection or get_connection(),
     )
     email.attach_alternative(html, "text/html")

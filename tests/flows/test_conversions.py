@@ -105,3 +105,32 @@ def test_exit_on_order_can_be_switched_off(shop, clock):
 
     enrollment = Enrollment.objects.get(flow=flow, triggered_at=NOON)
     assert enrollment.state == "completed"
+
+
+def test_an_order_that_redeems_the_emails_coupon_is_credited_to_it(shop, clock):
+    flow = make_flow(settings={"idle_minutes": 60}, delays=(HOUR,))
+    from remarket.flows.models import Step
+
+    Step.objects.filter(flow=flow).update(
+        coupon_kind="percent", coupon_value=10, body="<p>{{ coupon.code }}</p>"
+    )
+    consenting("ann@example.com")
+    cart = shop.cart(
+        email="ann@example.com", items=[(shop.product(price="40.00"), 1)], touched=NOON
+    )
+    clock.shift(HOUR)
+    tick()
+    message = Message.objects.get()
+    assert message.coupon_code
+    assert message.coupon_code in message.body_html
+    # Ann pays days later, without clicking, using the code from the email.
+    order = shop.order(cart=cart, placed=NOON + timedelta(days=3))
+    from example_project.shop.models import Purchase
+
+    Purchase.objects.filter(pk=order.pk).update(coupon_code=message.coupon_code)
+    clock.move_to(NOON + timedelta(days=3, minutes=2))
+
+    tick()
+
+    conversion = Conversion.objects.get()
+    assert (conversion.message, conversion.rule, conversion.flow) == (message, "coupon", flow)

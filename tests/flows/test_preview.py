@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 
 from remarket.flows.models import Step, Trigger
 from remarket.flows.preview import preview, send_test
@@ -62,3 +63,23 @@ def test_a_test_send_is_marked_and_not_counted(shop):
     assert email.subject.startswith("[Test] ")
     assert email.tags == ["remarket-test"]
     assert Message.objects.count() == 0
+
+
+def test_a_template_that_does_not_compile_is_refused_with_its_line(shop):
+    step = Step.objects.get(flow=make_flow())
+    step.body = "<p>Hello</p>\n<p>{% for line in cart.lines %}</p>\n<p>no endfor</p>"
+    step.subject = "{% if %}Hi"
+
+    with pytest.raises(ValidationError) as refused:
+        step.full_clean()
+
+    errors = refused.value.message_dict
+    assert errors["body"][0].startswith("Line 2: ")
+    assert "endfor" in errors["body"][0]
+    assert "subject" in errors
+
+
+def test_a_good_template_passes(shop):
+    step = Step.objects.get(flow=make_flow())
+    step.body = "<p>{% for line in cart.lines %}{{ line.name|upper }}{% endfor %}</p>"
+    step.full_clean()

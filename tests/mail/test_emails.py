@@ -216,3 +216,20 @@ def test_a_message_row_keeps_the_email_as_sent(sent):
     assert message.subject == email.subject
     assert message.body_text == email.body
     assert Decimal("74.00")
+
+
+def test_replies_go_to_the_flows_reply_to_else_the_default(shop, clock, settings):
+    settings.REMARKET = {**settings.REMARKET, "REPLY_TO": "help@shop.example"}
+    first = make_flow(slug="a", settings={"idle_minutes": 60}, reply_to="cart@shop.example")
+    consenting("ann@example.com")
+    shop.cart(email="ann@example.com", touched=NOON)
+    clock.shift(HOUR)
+    tick()
+    assert mail.outbox[0].reply_to == ["cart@shop.example"]
+    first.status = "paused"
+    first.save()
+    make_flow(slug="b", settings={"idle_minutes": 60}, delays=(timedelta(days=1),))
+    shop.cart(email="ann@example.com", touched=NOON + HOUR)
+    clock.shift(timedelta(days=2))
+    tick()
+    assert mail.outbox[-1].reply_to == ["help@shop.example"]
