@@ -80,16 +80,21 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
                 id="remarket.E005",
             )
         )
-    batch = conf.BATCH_SIZE
-    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
-        errors.append(
-            checks.Error(
-                f"REMARKET['BATCH_SIZE'] is {batch!r}, not a positive whole number.",
-                hint="Use a number such as 500 (the default) or remove the key.",
-                id="remarket.E006",
-            )
-        )
+    errors += _positive_int("BATCH_SIZE", 500, "remarket.E006")
     return errors + _check_scheduling() + _check_adapter()
+
+
+def _positive_int(key: str, default: int, check_id: str) -> list[checks.CheckMessage]:
+    value = conf.get(key)
+    if not isinstance(value, bool) and isinstance(value, int) and value >= 1:
+        return []
+    return [
+        checks.Error(
+            f"REMARKET[{key!r}] is {value!r}, not a positive whole number.",
+            hint=f"Use a number such as {default} (the default) or remove the key.",
+            id=check_id,
+        )
+    ]
 
 
 def _check_scheduling() -> list[checks.CheckMessage]:
@@ -176,16 +181,7 @@ def _check_email_settings() -> list[checks.CheckMessage]:
                 id="remarket.E012",
             )
         )
-    attempts = conf.MAX_SEND_ATTEMPTS
-    if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
-        errors.append(
-            checks.Error(
-                f"REMARKET['MAX_SEND_ATTEMPTS'] is {attempts!r}, not a positive whole number.",
-                hint="Use a number such as 5 (the default).",
-                id="remarket.E013",
-            )
-        )
-    return errors
+    return errors + _positive_int("MAX_SEND_ATTEMPTS", 5, "remarket.E013")
 
 
 def _is_hour_pair(value: Any) -> bool:
