@@ -7,6 +7,7 @@ second row; finishing a message and advancing its enrollment share one transacti
 
 from __future__ import annotations
 
+import logging
 import random
 import uuid
 from collections import Counter, defaultdict
@@ -17,16 +18,32 @@ from typing import Any
 from django.core.mail import get_connection
 from django.db import connection, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from remarket.conf import conf
 from remarket.exceptions import NotSupported
 from remarket.flows.context import email_context
-from remarket.flows.models import Enrollment, EnrollmentState, Flow, FlowOptOut, Step
+from remarket.flows.models import (
+    Enrollment,
+    EnrollmentState,
+    ExitReason,
+    Flow,
+    FlowOptOut,
+    Step,
+)
 from remarket.flows.rechecks import Decision, decide
 from remarket.mail.compose import compose
 from remarket.mail.models import Message, MessageStatus
 from remarket.mail.render import RenderError
-from remarket.mail.sending import BAD_ADDRESS, NOT_HANDED, RETRY, Outcome, record, send_message
+from remarket.mail.sending import (
+    BAD_ADDRESS,
+    NOT_HANDED,
+    RETRY,
+    STOPPED,
+    Outcome,
+    record,
+    send_message,
+)
 from remarket.people.models import Contact, Suppression
 from remarket.people.services import suppress
 from remarket.shop import CartSnapshot, Coupon, CouponRequest, ShopAdapter
@@ -47,13 +64,25 @@ class FlowCounts:
 
 
 Counts = defaultdict[str, FlowCounts]
+log = logging.getLogger(__name__)
 
 
-def claim(now: datetime, batch_size: int) -> list[Message]:
+@dataclass
+class Claim:
+    """What one claim took: its messages, and how many due enrollments it looked at."""
+
+    messages: list[Message]
+    selected: int
+
+
+def claim(now: datetime, batch_size: int) -> Claim:
     """Take up to ``batch_size`` due enrollments: their messages become ``sending``.
 
     On PostgreSQL rows locked by another tick are skipped (SKIP LOCKED); everywhere the
-    unique constraint has the last word, so a message is claimed by one tick only.
+    unique constraint has the last word, so a message is claimed by one tick only. A
+    message retried ``MAX_SEND_ATTEMPTS`` times fails instead of being claimed again, and
+    an enrollment whose next step already has a finished message moves on, so neither can
+    block the queue.
     """
     token = uuid.uuid4().hex
     with transaction.atomic():
@@ -64,12 +93,14 @@ def claim(now: datetime, batch_size: int) -> list[Message]:
             due = due.select_for_update(skip_locked=True, of=("self",))
         enrollments = list(due.select_related("contact")[:batch_size])
         if not enrollments:
-            return []
-        pairs = {(e.pk, e.next_step_id) for e in enrollments}
+            return Claim([], 0)
+        pairs = {(e.pk, e.next_step_id): e for e in enrollments}
         existing = {
-            (m.enrollment_id, m.step_id): m
-            for m in Message.objects.filter(enrollment__in=enrollments)
-            if (m.enrollment_id, m.step_id) in pairs
+            (enrollment_id, step_id): (pk, status, attempts)
+            for pk, enrollment_id, step_id, status, attempts in Message.objects.filter(
+                enrollment__in=enrollments
+            ).values_list("pk", "enrollment_id", "step_id", "status", "attempts")
+            if (enrollment_id, step_id) in pairs
         }
         fresh = [
             Message(
@@ -83,17 +114,45 @@ def claim(now: datetime, batch_size: int) -> list[Message]:
                 attempts=1,
                 created_at=now,
             )
-            for e in enrollments
-            if (e.pk, e.next_step_id) not in existing
+            for key, e in pairs.items()
+            if key not in existing
         ]
         Message.objects.bulk_create(fresh, ignore_conflicts=True)
-        deferred = [m.pk for m in existing.values() if m.status == MessageStatus.SCHEDULED]
-        Message.objects.filter(pk__in=deferred, status=MessageStatus.SCHEDULED).update(
+        again, spent, finished = [], [], []
+        for key, (pk, status, attempts) in existing.items():
+            if status != MessageStatus.SCHEDULED:
+                finished.append(pairs[key])
+            elif attempts >= conf.MAX_SEND_ATTEMPTS:
+                spent.append(pk)
+                finished.append(pairs[key])
+            else:
+                again.append(pk)
+        Message.objects.filter(pk__in=again, status=MessageStatus.SCHEDULED).update(
             status=MessageStatus.SENDING, claimed_at=now, claim=token, attempts=F("attempts") + 1
         )
+        Message.objects.filter(pk__in=spent, status=MessageStatus.SCHEDULED).update(
+            status=MessageStatus.FAILED, reason=f"gave up after {conf.MAX_SEND_ATTEMPTS} attempts"
+        )
+        _move_on(finished, now)
         mine = list(Message.objects.filter(claim=token).select_related("enrollment"))
         Enrollment.objects.filter(pk__in=[m.enrollment_id for m in mine]).update(next_run_at=None)
-    return mine
+    return Claim(mine, len(enrollments))
+
+
+def _move_on(enrollments: list[Enrollment], now: datetime) -> None:
+    """Advance enrollments whose next step is already done (e.g. steps were reordered)."""
+    if not enrollments:
+        return
+    steps: dict[int, list[Step]] = defaultdict(list)
+    for step in Step.objects.filter(flow_id__in={e.flow_id for e in enrollments}).order_by(
+        "position"
+    ):
+        steps[step.flow_id].append(step)
+    for enrollment in enrollments:
+        flow_steps = steps[enrollment.flow_id]
+        current = next((s for s in flow_steps if s.pk == enrollment.next_step_id), None)
+        if current is not None:
+            _advance(enrollment, current, flow_steps, now)
 
 
 def _advance(enrollment: Enrollment, step: Step, steps: list[Step], now: datetime) -> None:
@@ -216,12 +275,13 @@ def _settle_cap_races(
     sends = [m for m, d in plan if d.action == "send"]
     if not sends or not conf.FREQUENCY_CAP:
         return plan
-    Message.objects.filter(pk__in=[m.pk for m in sends]).update(counted_at=now)
+    counted = timezone.now()  # when this tick counts, not when it started
+    Message.objects.filter(pk__in=[m.pk for m in sends]).update(counted_at=counted)
     winners: dict[int, int] = {}
     for contact_id, pk in (
         Message.objects.filter(
             contact_id__in={m.contact_id for m in sends},
-            counted_at__gt=now - conf.FREQUENCY_CAP,
+            counted_at__gt=counted - conf.FREQUENCY_CAP,
         )
         .exclude(status__in=[MessageStatus.SKIPPED, MessageStatus.FAILED])
         .order_by("counted_at", "pk")
@@ -286,16 +346,25 @@ def _apply(
     steps = batch.steps[enrollment.flow_id]
     step = next(s for s in steps if s.pk == message.step_id)
     tally = counts[flow.slug]
-    finished = Message.objects.filter(pk=message.pk)
+    # Only while this tick still owns the row: another tick may have reclaimed it after
+    # the lease, and its result must never be overwritten.
+    finished = Message.objects.filter(
+        pk=message.pk, status=MessageStatus.SENDING, claim=message.claim
+    )
     if decision.action == "defer":
         with transaction.atomic():
-            finished.update(status=MessageStatus.SCHEDULED, reason=decision.reason, counted_at=None)
-            Enrollment.objects.filter(pk=enrollment.pk).update(next_run_at=decision.until)
-        tally.deferred += 1
+            if finished.update(
+                status=MessageStatus.SCHEDULED, reason=decision.reason, counted_at=None
+            ):
+                Enrollment.objects.filter(pk=enrollment.pk).update(next_run_at=decision.until)
+                tally.deferred += 1
         return
     if decision.action in {"exit", "skip"}:
         with transaction.atomic():
-            finished.update(status=MessageStatus.SKIPPED, reason=decision.reason, counted_at=None)
+            if not finished.update(
+                status=MessageStatus.SKIPPED, reason=decision.reason, counted_at=None
+            ):
+                return
             if decision.action == "exit":
                 exit_enrollments([enrollment.pk], decision.reason, now)
                 tally.exited[decision.reason] += 1
@@ -307,7 +376,13 @@ def _apply(
     cart = batch.carts.get(enrollment.subject_key)
     subject = text = html = ""
     try:
-        coupon = _coupon(message, step, contact, adapter, now) if step.coupon_kind else None
+        coupon = None
+        if step.coupon_kind:
+            coupon = (
+                Coupon(code="DRYRUN", expires_at=now)
+                if dry_run
+                else _coupon(message, step, contact, adapter, now)
+            )
         email = compose(
             subject=step.subject,
             preheader=step.preheader,
@@ -327,6 +402,9 @@ def _apply(
         )
     except (RenderError, NotSupported) as exc:
         outcome = Outcome(MessageStatus.FAILED, str(exc)[:200])
+    except Exception as exc:  # a broken coupon factory or link must fail one message only
+        log.exception("remarket message %s could not be prepared", message.pk)
+        outcome = Outcome(MessageStatus.FAILED, f"{type(exc).__name__}: {exc}"[:200])
     else:
         subject, text, html = email.subject, email.text, email.html
         outcome = (
@@ -346,24 +424,31 @@ def _apply(
         )
     if outcome is NOT_HANDED:
         return  # another tick reconciled it meanwhile: it owns the enrollment now
+    if outcome is STOPPED:  # unsubscribed or suppressed while the batch was running
+        with transaction.atomic():
+            if finished.update(status=MessageStatus.SKIPPED, reason=outcome.reason):
+                exit_enrollments([enrollment.pk], ExitReason.UNSUBSCRIBED, now)
+                tally.exited[ExitReason.UNSUBSCRIBED] += 1
+        return
     if outcome.status == RETRY and message.attempts < conf.MAX_SEND_ATTEMPTS:
         with transaction.atomic():
-            finished.update(
+            if finished.update(
                 status=MessageStatus.SCHEDULED,
                 reason=f"retry after attempt {message.attempts}: {outcome.reason}"[:200],
                 handed_at=None,
                 counted_at=None,
-            )
-            Enrollment.objects.filter(pk=enrollment.pk, state=EnrollmentState.ACTIVE).update(
-                next_run_at=now + _backoff(message.attempts)
-            )
-        tally.retried += 1
+            ):
+                Enrollment.objects.filter(pk=enrollment.pk, state=EnrollmentState.ACTIVE).update(
+                    next_run_at=now + _backoff(message.attempts)
+                )
+                tally.retried += 1
         return
     if outcome.status == RETRY:
         reason = f"gave up after {message.attempts} attempts: {outcome.reason}"
         outcome = Outcome(MessageStatus.FAILED, reason[:200])
     with transaction.atomic():
-        record(message, outcome, subject=subject, text=text, html=html)
+        if not record(message, outcome, subject=subject, text=text, html=html):
+            return  # another tick finished this row already
         if outcome.status == BAD_ADDRESS:
             suppress(contact, Suppression.INVALID, now)
         _advance(enrollment, step, steps, now)
@@ -396,7 +481,7 @@ def reconcile(now: datetime, reconciled: Counter[str]) -> None:
                     Enrollment.objects.filter(pk=enrollment.pk).update(next_run_at=now)
                     reconciled["retried"] += 1
                 continue
-            if message.esp_message_id:
+            if message.esp_message_id or message.delivered_at or message.opened_at:
                 changed = row.update(status=MessageStatus.SENT, sent_at=message.handed_at)
                 outcome = "sent"
             else:

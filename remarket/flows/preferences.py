@@ -81,4 +81,13 @@ def _save(contact: Contact, wants_marketing: bool, kept: object) -> None:
             ConsentSource.PREFERENCES,
             now,
         )
-    contact.save()
+    contact.save(
+        update_fields=[
+            "unsubscribed_at",
+            "unsubscribe_reason",
+            "consent",
+            "consent_source",
+            "consent_at",
+            "updated_at",
+        ]
+    )

@@ -86,7 +86,14 @@ def preview(
 
 
 def send_test(step: Step, to: str, **options: object) -> str:
-    """Send the preview to ``to``, marked as a test; returns the ESP message id."""
+    """Send the preview to ``to``, marked as a test; returns the ESP message id.
+
+    Its unsubscribe and preferences links belong to nobody, so a staff member who clicks
+    "unsubscribe" on a test email does not unsubscribe the customer it was made for.
+    """
+    contact = options.pop("contact", None)
+    if isinstance(contact, Contact):
+        options["contact"] = Contact(email=contact.email, name=contact.name, locale=contact.locale)
     email = preview(step, **options)  # type: ignore[arg-type]
     message = AnymailMessage(
         subject=_("[Test] %(subject)s") % {"subject": email.subject},

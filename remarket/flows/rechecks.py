@@ -28,7 +28,7 @@ class Decision:
 def _zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # "Asia" is a directory: OSError
         return ZoneInfo(conf.TIME_ZONE)
 
 

@@ -82,12 +82,12 @@ def _run(report: TickReport, batch_size: int | None, max_batches: int | None) ->
     _exit_paused(now, report.flows)
     size = batch_size or conf.BATCH_SIZE
     while max_batches is None or report.batches < max_batches:
-        messages = claim(now, size)
-        if not messages:
+        taken = claim(now, size)
+        if not taken.selected:
             break
         report.batches += 1
-        deliver(messages, now, adapter, report.flows, dry_run=report.dry_run)
-        if len(messages) < size:
+        deliver(taken.messages, now, adapter, report.flows, dry_run=report.dry_run)
+        if taken.selected < size:
             break
 
 

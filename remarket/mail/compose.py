@@ -22,7 +22,8 @@ from remarket.conf import conf
 from remarket.mail.links import track_links
 from remarket.mail.render import html_to_text, render_text
 
-INLINER = css_inline.CSSInliner(keep_style_tags=True)  # media queries stay in <head>
+# Media queries stay in <head>; stylesheets are never fetched: no requests from templates.
+INLINER = css_inline.CSSInliner(keep_style_tags=True, load_remote_stylesheets=False)
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,14 @@ from django.utils.html import strip_tags
 
 from remarket.exceptions import RemarketError
 
-#: A sandbox: no app template dirs, no loaders beyond strings, default tags and filters.
-ENGINE = Engine(debug=False, string_if_invalid="", autoescape=True)
+
+class SandboxEngine(Engine):
+    """No template directories or loaders, and only :mod:`remarket.mail.sandbox`'s tags."""
+
+    default_builtins = ["remarket.mail.sandbox"]
+
+
+ENGINE = SandboxEngine(debug=False, string_if_invalid="", autoescape=True)
 
 
 class RenderError(RemarketError, ValueError):
@@ -27,7 +33,7 @@ class RenderError(RemarketError, ValueError):
 
 
 #: The same sandbox with debug on, only to tell the shop owner the line a template broke on.
-CHECKER = Engine(debug=True, string_if_invalid="", autoescape=True)
+CHECKER = SandboxEngine(debug=True, string_if_invalid="", autoescape=True)
 
 
 def template_error(template: str) -> str:

@@ -12,6 +12,7 @@ from anymail.exceptions import AnymailInvalidAddress, AnymailRecipientsRefused
 from anymail.message import AnymailMessage
 from django.core.mail import get_connection
 from django.utils import timezone
+from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 from remarket.mail.models import Message, MessageStatus
 
@@ -34,6 +35,8 @@ class Outcome:
 
 
 NOT_HANDED = Outcome(MessageStatus.SENDING, "reclaimed before it was handed to the ESP")
+#: The contact unsubscribed or was suppressed after the batch's re-checks: not sent.
+STOPPED = Outcome(MessageStatus.SKIPPED, "unsubscribed or suppressed just before sending")
 #: Outcome status of a transient failure: the message is rescheduled, not finished.
 RETRY = "retry"
 #: Outcome status of a refused address: failed, and the contact is suppressed.
@@ -49,14 +52,24 @@ def classify(exc: Exception) -> str:
     """
     if isinstance(exc, AnymailRecipientsRefused | AnymailInvalidAddress):
         return BAD_ADDRESS
-    if isinstance(exc, requests.exceptions.ReadTimeout):
-        return MessageStatus.REVIEW
-    if isinstance(exc, requests.exceptions.ConnectionError | requests.exceptions.ConnectTimeout):
-        return RETRY
     status = getattr(exc, "status_code", None)
-    if status is not None and (status == 429 or status >= 500):
+    if status is not None:  # the ESP answered
+        if status in (502, 504):
+            return MessageStatus.REVIEW  # a gateway: the ESP behind it may have taken it
+        return RETRY if status == 429 or status >= 500 else MessageStatus.FAILED
+    if isinstance(exc, requests.exceptions.ConnectTimeout) or _never_connected(exc):
         return RETRY
+    if isinstance(exc, requests.exceptions.RequestException):
+        return MessageStatus.REVIEW  # a timeout or reset after the request went out
     return MessageStatus.FAILED
+
+
+def _never_connected(exc: Exception) -> bool:
+    """A connection that was never made (DNS, refused): nothing reached the ESP."""
+    if not isinstance(exc, requests.exceptions.ConnectionError):
+        return False
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, NewConnectionError | NameResolutionError)
 
 
 def send_message(
@@ -77,10 +90,17 @@ def send_message(
     told apart from one before it (see the tick's reconcile step). The caller records
     the outcome with :func:`record` in the same transaction that moves the flow on.
     """
-    handed = Message.objects.filter(
+    ours = Message.objects.filter(
         pk=message.pk, status=MessageStatus.SENDING, claim=message.claim, handed_at__isnull=True
+    )
+    # The last re-check, in the same statement that hands the message over: an unsubscribe
+    # or a bounce that arrived while the batch ran stops it here.
+    handed = ours.filter(
+        contact__unsubscribed_at__isnull=True, contact__suppressed_at__isnull=True
     ).update(handed_at=timezone.now())
     if not handed:
+        if ours.exists():
+            return STOPPED
         log.warning("remarket message %s was reclaimed before sending; not sent", message.pk)
         return NOT_HANDED
     email = AnymailMessage(
@@ -111,12 +131,15 @@ def send_message(
     )
 
 
-def record(message: Message, outcome: Outcome, *, subject: str, text: str, html: str) -> None:
-    """Write a final outcome onto the message row (``review`` rows too: it may have left)."""
+def record(message: Message, outcome: Outcome, *, subject: str, text: str, html: str) -> int:
+    """Write a final outcome onto the message row (``review`` rows too: it may have left).
+
+    Returns how many rows changed: 0 when another tick already finished it.
+    """
     if outcome is NOT_HANDED or outcome.status == RETRY:
-        return
+        return 0
     status = MessageStatus.FAILED if outcome.status == BAD_ADDRESS else outcome.status
-    Message.objects.filter(
+    return Message.objects.filter(
         pk=message.pk, status__in=[MessageStatus.SENDING, MessageStatus.REVIEW]
     ).update(
         status=status,

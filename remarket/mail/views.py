@@ -50,7 +50,8 @@ def recover(request: HttpRequest, token: str) -> HttpResponse:
     _record_click(data.get("m"))
     if isinstance(target, HttpResponse):
         return target
-    if not is_shop_url(absolute(target)):
+    target = absolute(target)  # redirect to exactly the URL that was checked
+    if not is_shop_url(target):
         return bad_link(request)
     return HttpResponseRedirect(target)
 

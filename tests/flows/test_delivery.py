@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.db.models import Count
 
-from remarket.flows.delivery import claim, deliver
+from remarket.flows.delivery import FlowCounts, claim, deliver
 from remarket.flows.models import Enrollment, Step
+from remarket.flows.rechecks import Decision
 from remarket.flows.tick import run_tick
 from remarket.mail.models import Message
 from remarket.people.models import Consent, Contact
@@ -40,11 +42,11 @@ def due(shop, clock):
 def test_a_claimed_message_is_never_claimed_again(due, clock):
     due(3)
     run_tick(max_batches=0)  # enroll only
-    first = claim(NOW := NOON + HOUR, 10)
+    first = claim(NOW := NOON + HOUR, 10).messages
     again = claim(NOW, 10)
 
     assert len(first) == 3
-    assert again == []
+    assert (again.messages, again.selected) == ([], 0)
     assert Message.objects.filter(status="sending").count() == 3
 
 
@@ -78,7 +80,7 @@ def test_a_crash_before_the_esp_call_is_retried_once(due, clock):
 def test_a_crash_during_the_esp_call_goes_to_review_not_to_a_resend(due, clock):
     due(2)
     run_tick(max_batches=0)
-    messages = claim(NOON + HOUR, 10)
+    messages = claim(NOON + HOUR, 10).messages
     Message.objects.filter(pk=messages[0].pk).update(handed_at=NOON + HOUR)
     Message.objects.filter(pk=messages[1].pk).update(
         handed_at=NOON + HOUR, esp_message_id="esp-123"
@@ -153,7 +155,7 @@ def test_queries_per_batch_do_not_grow_with_the_number_of_batches(
     costs = []
     for _ in range(4):
         with django_assert_max_num_queries(1000) as captured:
-            messages = claim(NOON + HOUR, 10)
+            messages = claim(NOON + HOUR, 10).messages
             deliver(messages, NOON + HOUR, adapter, _counts(), dry_run=False)
         costs.append(len(captured))
 
@@ -165,8 +167,61 @@ def test_queries_per_batch_do_not_grow_with_the_number_of_batches(
 
 
 def _counts():
-    from collections import defaultdict
-
-    from remarket.flows.delivery import FlowCounts
-
     return defaultdict(FlowCounts)
+
+
+def test_one_broken_message_fails_alone_and_the_batch_goes_on(due, shop):
+    flow = due(3)
+    broken = Contact.objects.get(email="p1@example.com")
+    broken.timezone = "Asia"  # a directory in the zone database, not a zone
+    broken.save()
+    Step.objects.filter(flow=flow, position=1).update(body='<a href="http://[oops">x</a>')
+
+    report = tick()
+
+    assert report.flows[flow.slug].failed == 3  # the bad link fails each message...
+    assert Message.objects.filter(status="failed", reason__contains="ValueError").count() == 3
+    assert not Message.objects.filter(status="sending").exists()  # ...and nothing is stuck
+
+
+def test_an_unsubscribe_during_the_batch_stops_the_send(due, monkeypatch):
+    flow = due(2)
+    from remarket.mail import sending
+
+    real = sending.send_message
+    calls = []
+
+    def unsubscribe_p1_first(message, **kwargs):
+        if not calls:
+            Contact.objects.filter(email="p1@example.com").update(unsubscribed_at=NOON)
+        calls.append(message.address)
+        return real(message, **kwargs)
+
+    monkeypatch.setattr("remarket.flows.delivery.send_message", unsubscribe_p1_first)
+
+    report = tick()
+
+    assert sent_to() == ["p0@example.com"]
+    assert report.flows[flow.slug].exited == {"unsubscribed": 1}
+
+
+def test_a_reclaimed_message_is_never_overwritten_by_the_slow_tick(due, clock, monkeypatch):
+    """Tick A claims, stalls past the lease; tick B reclaims and sends; A must not undo it."""
+    due(1)
+    run_tick(max_batches=0)
+    stalled = claim(NOON + HOUR, 10).messages  # tick A, which then stalls
+    clock.shift(timedelta(minutes=11))
+    tick()  # tick B: reconciles (never handed: retried) and sends
+    assert len(mail.outbox) == 1
+    # Tick A wakes up and decides to defer its (stale) copy of the message.
+    monkeypatch.setattr(
+        "remarket.flows.delivery.decide",
+        lambda **kwargs: Decision("defer", "quiet_hours", until=NOON),
+    )
+
+    deliver(stalled, NOON + HOUR, get_adapter(), defaultdict(FlowCounts), dry_run=False)
+
+    message = Message.objects.get()
+    assert message.status == "sent"
+    assert message.counted_at is not None
+    assert Enrollment.objects.get().next_run_at != NOON

@@ -92,7 +92,7 @@ def test_the_recovery_link_puts_the_cart_back_in_a_fresh_browser(sent, shop):
     response = browser.get(link.replace("http://127.0.0.1:8000", ""))
 
     assert response.status_code == 302
-    assert response.url == "/basket/"
+    assert response.url == "http://127.0.0.1:8000/basket/"
     page = browser.get("/basket/").content.decode()
     assert "Kettle" in page
     assert "Mug" in page

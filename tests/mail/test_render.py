@@ -31,3 +31,21 @@ def test_the_body_cannot_reach_settings_or_load_libraries():
     with pytest.raises(RenderError, match="does not compile"):
         render_email("x", "{% load static %}{% static 'x' %}", {})
     assert render_email("x", "{{ settings.SECRET_KEY }}", {})[2] == ""
+
+
+@pytest.mark.parametrize(
+    "template",
+    ["{% url 'admin:index' %}", "{% debug %}", "{% include 'x.html' %}", "{% ssi '/etc/passwd' %}"],
+)
+def test_the_sandbox_has_no_tags_that_reach_beyond_the_context(template):
+    with pytest.raises(RenderError, match="does not compile"):
+        render_email("x", template, {})
+
+
+def test_the_sandbox_keeps_the_everyday_tags_and_filters():
+    html = render_email(
+        "x",
+        "{% for n in names %}{{ n|upper }}{% if not forloop.last %}, {% endif %}{% endfor %}",
+        {"names": ["a", "b"]},
+    )[2]
+    assert html == "A, B"

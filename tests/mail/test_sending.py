@@ -8,6 +8,7 @@ import pytest
 import requests
 from anymail.exceptions import AnymailRecipientsRefused, AnymailRequestsAPIError
 from django.utils import timezone
+from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from remarket.flows.models import Enrollment
 from remarket.mail.models import Message
@@ -36,7 +37,14 @@ def failing(settings, shop, clock):
     return FailingBackend
 
 
-@pytest.mark.parametrize("error", [api_error(503), api_error(429), requests.ConnectionError()])
+def refused_connection() -> requests.ConnectionError:
+    reason = NewConnectionError(None, "Connection refused")
+    return requests.ConnectionError(MaxRetryError(None, "/email", reason=reason))
+
+
+@pytest.mark.parametrize(
+    "error", [api_error(503), api_error(429), requests.ConnectTimeout(), refused_connection()]
+)
 def test_a_transient_failure_is_retried_later_and_sent_once(failing, clock, error):
     failing.script = [error]
 
@@ -104,8 +112,12 @@ def test_a_refused_address_is_suppressed(failing):
     assert contact.suppressed_at is not None
 
 
-def test_a_timeout_waiting_for_the_answer_is_reviewed_not_resent(failing, clock):
-    failing.script = [requests.ReadTimeout()]
+@pytest.mark.parametrize(
+    "error",
+    [requests.ReadTimeout(), requests.ConnectionError("Connection aborted"), api_error(502)],
+)
+def test_an_answer_lost_on_the_way_back_is_reviewed_not_resent(failing, clock, error):
+    failing.script = [error]
 
     tick()
     clock.shift(timedelta(hours=2))
