@@ -78,10 +78,3 @@ def html_to_text(html: str) -> str:
     text = _LIST_ITEM.sub("\n- ", _BLOCK_END.sub("\n", text))
     lines = (" ".join(line.split()) for line in htmllib.unescape(strip_tags(text)).splitlines())
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-
-
-def render_email(subject: str, body: str, context: dict[str, Any]) -> tuple[str, str, str]:
-    """(subject, text, html) of one email; the body template produces HTML."""
-    rendered_subject = " ".join(render_text(subject, context, autoescape=False).split())
-    html = render_text(body, context, autoescape=True)
-    return rendered_subject[:300], html_to_text(html), html

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from django.core import mail
@@ -79,7 +78,7 @@ def test_links_to_the_shop_are_tracked_and_others_are_left_alone(sent):
     html = email.alternatives[0][0]
 
     assert 'href="https://elsewhere.example/x"' in html
-    assert "/p/" not in html.split("elsewhere")[0].split("remarket/c/")[0][-200:] or True
+    assert 'href="http://127.0.0.1:8000/p/' not in html  # no shop link left untracked
     assert html.count("/remarket/c/") >= 2  # both product links
     assert "/remarket/r/" in html
 
@@ -215,7 +214,7 @@ def test_a_message_row_keeps_the_email_as_sent(sent):
 
     assert message.subject == email.subject
     assert message.body_text == email.body
-    assert Decimal("74.00")
+    assert message.body_html == email.alternatives[0][0]
 
 
 def test_replies_go_to_the_flows_reply_to_else_the_default(shop, clock, settings):
