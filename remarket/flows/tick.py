@@ -96,6 +96,7 @@ def record_orders(now: datetime, adapter: ShopAdapter, counts: Counts) -> None:
     cursor = Cursor.objects.filter(name=CONVERSIONS_CURSOR).first()
     end = now - ORDER_SETTLE_TIME
     start = cursor.position if cursor else end - conf.CLICK_ATTRIBUTION_WINDOW
+    slugs = dict(Flow.objects.values_list("pk", "slug"))  # not one query per conversion
     for batch in adapter.orders_placed_since(start, until=end):
         by_email: dict[str, list] = defaultdict(list)
         for order in batch:
@@ -122,7 +123,7 @@ def record_orders(now: datetime, adapter: ShopAdapter, counts: Counts) -> None:
             )
         for conversion in record_conversions(batch, contacts, involved):
             if conversion.flow_id:
-                counts[conversion.flow.slug].converted += 1
+                counts[slugs[conversion.flow_id]].converted += 1
     Cursor.objects.update_or_create(name=CONVERSIONS_CURSOR, defaults={"position": end})
 
 
