@@ -19,6 +19,7 @@ import pytest
 
 from remarket.shop import ShopAdapter, get_adapter
 from tests import servers
+from tests.browser import chromium
 from tests.shapes import SHAPES
 
 TEST_DB = os.environ.get("REMARKET_TEST_DB") or "sqlite"
@@ -123,3 +124,21 @@ def redis_url() -> Iterator[str]:
     """``redis://127.0.0.1:PORT/0`` of a throwaway Redis server for the whole session."""
     with servers.redis_server() as server:
         yield server.url
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's headless Chromium for the session (tests/browser.py)."""
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh browser context (no cookies, no storage) and one page in it."""
+    context = browser.new_context(locale="en-US")
+    context.set_default_timeout(10_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
