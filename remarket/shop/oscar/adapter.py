@@ -38,8 +38,10 @@ from .build import basket_snapshot, order_snapshot, product_snapshot, strategy
 if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse
 
-#: Product relations every priced line or product needs, so pricing costs no query.
-PRODUCT_RELATED = ("product__product_class", "product__parent__product_class", "stockrecord")
+#: What pricing a line reads (Oscar's strategy picks the product's first stockrecord),
+#: loaded with the lines so a batch of baskets costs the same queries however large.
+LINE_RELATED = ("product__product_class", "product__parent__product_class", "stockrecord")
+LINE_PREFETCH = ("product__images", "product__stockrecords")
 
 
 class OscarAdapter(ShopAdapter):
@@ -99,8 +101,8 @@ class OscarAdapter(ShopAdapter):
         """Baskets with owner, priced lines and whether an order came from each."""
         newest = self.Line.objects.filter(basket=OuterRef("pk")).order_by("-date_updated")
         lines = (
-            self.Line.objects.select_related(*PRODUCT_RELATED)
-            .prefetch_related("product__images")
+            self.Line.objects.select_related(*LINE_RELATED)
+            .prefetch_related(*LINE_PREFETCH)
             .order_by("pk")
         )
         return (
