@@ -162,7 +162,7 @@ def test_orders_customers_and_recommendations(clock, products):
         Decimal("22.30"),
         "EUR",
     )
-    assert [batch for batch in adapter.orders_placed_since(timezone.now())] == []
+    assert list(adapter.orders_placed_since(timezone.now())) == []
     [[placed]] = adapter.orders_placed_since(timezone.now() - timedelta(minutes=1))
     assert placed == snapshot
     stats = adapter.customer_stats(emails=["CY@example.com"])
