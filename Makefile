@@ -48,10 +48,13 @@ test: install lint
 	REMARKET_TEST_DB=postgres $(BIN)/python -m pytest
 	$(MAKE) --no-print-directory test-oscar
 
-## test-oscar: remarket on the real django-oscar (tests/oscar, settings tests.oscar.settings)
+## test-oscar: remarket on the real django-oscar (tests/oscar, settings tests.oscar.settings),
+## on SQLite then on a throwaway PostgreSQL
+OSCAR_PYTEST := $(OSCAR_BIN)/python -m pytest --confcutdir=tests/oscar \
+	--ds=tests.oscar.settings --nomigrations tests/oscar
 test-oscar: install-oscar
-	$(OSCAR_BIN)/python -m pytest --confcutdir=tests/oscar --ds=tests.oscar.settings \
-		--nomigrations tests/oscar
+	$(OSCAR_PYTEST)
+	REMARKET_TEST_DB=postgres $(OSCAR_PYTEST)
 
 lint: install
 	$(BIN)/ruff check .

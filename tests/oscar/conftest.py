@@ -1,7 +1,13 @@
-"""Fixtures of the Oscar tests: the seeded catalogue, a clock, guests shopping."""
+"""Fixtures of the Oscar tests: the seeded catalogue, a clock, guests shopping.
+
+Like the main suite, ``REMARKET_TEST_DB=postgres`` runs them on a throwaway PostgreSQL
+(tests/servers.py), where the adapter's SQL (key casts, subqueries) meets the real thing.
+"""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,6 +18,9 @@ from django.urls import reverse
 
 from example_oscar.shop import seed_catalogue
 from remarket.flows.models import ConsentPolicy, Flow, FlowStatus, Step, Trigger
+from tests import servers
+
+POSTGRES = (os.environ.get("REMARKET_TEST_DB") or "sqlite") == "postgres"
 
 #: A Monday at noon UTC.
 NOON = datetime.fromisoformat("2026-03-02T12:00:00+00:00")
@@ -21,6 +30,40 @@ NOON = datetime.fromisoformat("2026-03-02T12:00:00+00:00")
 def anymail_test_backend(settings: Any) -> None:
     """Django's test setup forces locmem; anymail's test backend also sets anymail_status."""
     settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"database: {'throwaway PostgreSQL' if POSTGRES else 'SQLite in memory'} (Oscar)"
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[servers.PostgresServer]:
+    with servers.postgres_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix: None, request: pytest.FixtureRequest
+) -> None:
+    """On PostgreSQL, point the default database at the throwaway server (as tests/conftest)."""
+    if not POSTGRES:
+        return
+    from django.conf import settings
+    from django.db import connections
+
+    server: servers.PostgresServer = request.getfixturevalue("postgres_server")
+    settings.DATABASES["default"].update(
+        ENGINE="django.db.backends.postgresql",
+        NAME=server.database,
+        USER=server.user,
+        PASSWORD="",
+        HOST=server.host,
+        PORT=str(server.port),
+    )
+    for connection in connections.all(initialized_only=True):
+        connection.close()
+        del connections[connection.alias]
 
 
 @pytest.fixture
