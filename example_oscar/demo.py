@@ -140,9 +140,8 @@ def _text_part(raw: bytes) -> str:
 def main() -> None:
     setup()
     import time_machine
-    from django.utils import timezone
-
     from django.db.models import Max
+    from django.utils import timezone
 
     from remarket.flows.models import Cursor
 
