@@ -83,6 +83,11 @@ def test_merged_guest_basket_is_followed_to_the_account(
     assert response.status_code == 302
     assert response.url == "http://testserver/accounts/login/?next=/basket/"
 
+    # Once Ann orders, the old guest basket reads as ordered, with her order.
+    order = place_order(mine, user=mine.owner)
+    assert get_adapter().cart_state(str(guest.pk)) is CartState.ORDERED
+    assert get_adapter().order_for_cart(str(guest.pk)).key == str(order.pk)
+
 
 def _recover_path(key: str) -> str:
     from remarket.mail.links import make_token

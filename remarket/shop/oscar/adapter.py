@@ -10,6 +10,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core import checks
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce, Lower, NullIf, Trim
@@ -175,19 +176,21 @@ class OscarAdapter(ShopAdapter):
         return self._snapshots(self._basket_objects(keys, follow_merges=True))
 
     def _basket_objects(self, keys: Iterable[str], *, follow_merges: bool) -> dict[str, Any]:
-        """Baskets by the key asked for; a merged one replaced by its owner's open basket.
+        """Baskets by the key asked for; a merged one replaced by its owner's basket.
 
         Oscar keeps no pointer from a merged basket to the one it went into: the owner
         is the basket's own, or (for a guest basket merged at sign-in) the account
-        remarket saw sign in with it. Two rounds of queries at most, whatever the keys.
+        remarket saw sign in with it. The owner's open basket survives it; without one,
+        their newest submitted basket (the merged lines were ordered). Two rounds of
+        queries at most, whatever the keys.
         """
-        wanted = {key: key for key in keys if str(key).isdigit()}
-        baskets = {key_of(b): b for b in self._baskets().filter(pk__in=set(wanted.values()))}
+        wanted = [key for key in keys if self._is_key(key)]
+        baskets = {key_of(b): b for b in self._baskets().filter(pk__in=set(wanted))}
         found = {key: baskets[key] for key in wanted if key in baskets}
         merged = {k: b for k, b in found.items() if b.status == self.Basket.MERGED}
         if not follow_merges or not merged:
             return found
-        notes = self._captured(b for b in merged if not merged[b].owner_id)
+        notes = self._captured(k for k, b in merged.items() if not b.owner_id)
         owners = {
             key: str(b.owner_id) if b.owner_id else getattr(notes.get(key), "user_key", "")
             for key, b in merged.items()
@@ -195,19 +198,32 @@ class OscarAdapter(ShopAdapter):
         surviving: dict[str, Any] = {}
         for basket in (
             self._baskets()
-            .filter(owner_id__in={o for o in owners.values() if o}, status=self.Basket.OPEN)
+            .filter(
+                owner_id__in={o for o in owners.values() if o},
+                status__in=[self.Basket.OPEN, self.Basket.SUBMITTED],
+            )
             .order_by("date_created", "pk")
         ):
-            surviving[str(basket.owner_id)] = basket  # the newest open basket wins
+            owner, kept = str(basket.owner_id), surviving.get(str(basket.owner_id))
+            if kept is None or basket.status == self.Basket.OPEN or kept.status != self.Basket.OPEN:
+                surviving[owner] = basket  # open wins; else the newest
         for key, owner in owners.items():
             if owner in surviving:
                 found[key] = surviving[owner]
         return found
 
+    def _is_key(self, key: Any) -> bool:
+        """A malformed key finds nothing, like a deleted basket."""
+        try:
+            self.Basket._meta.pk.to_python(key)
+        except (ValidationError, ValueError, TypeError):
+            return False
+        return True
+
     def order_for_cart(self, key: str) -> OrderSnapshot | None:
         basket = self._basket_objects([key], follow_merges=True).get(key)
         keys = {key} | ({key_of(basket)} if basket is not None else set())
-        order = self._orders().filter(basket_id__in=[k for k in keys if k.isdigit()]).first()
+        order = self._orders().filter(basket_id__in=[k for k in keys if self._is_key(k)]).first()
         return None if order is None else order_snapshot(order)
 
     # -- orders -----------------------------------------------------------------------
@@ -221,7 +237,10 @@ class OscarAdapter(ShopAdapter):
         )
 
     def get_order(self, key: str) -> OrderSnapshot:
-        order = self._orders().filter(pk=key).first() if str(key).isdigit() else None
+        try:
+            order = self._orders().filter(pk=key).first()
+        except (ValidationError, ValueError, TypeError):
+            order = None
         if order is None:
             raise OrderNotFound(f"No {self.Order._meta.label} with key {key!r}.")
         return order_snapshot(order)

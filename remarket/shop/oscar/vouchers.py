@@ -6,6 +6,7 @@ import secrets
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
 from remarket.exceptions import NotSupported
@@ -30,10 +31,13 @@ def create_voucher(request: CouponRequest) -> Coupon:
     Voucher = get_model("voucher", "Voucher")
     if request.percent_off is not None:
         kind, value = Benefit.PERCENTAGE, request.percent_off
-        description = f"{request.percent_off.normalize():f}% off"
+        description = _("%(percent)s%% off") % {"percent": f"{request.percent_off.normalize():f}"}
     elif request.amount_off is not None:
         kind, value = Benefit.FIXED, request.amount_off
-        description = f"{request.amount_off.normalize():f} {request.currency} off".strip()
+        description = _("%(amount)s %(currency)s off") % {
+            "amount": f"{request.amount_off.normalize():f}",
+            "currency": request.currency,
+        }
     else:
         raise NotSupported("A coupon needs percent_off or amount_off.")
     everything, _created = Range.objects.get_or_create(
