@@ -95,7 +95,7 @@ def story(clock) -> None:
     print(f"Enrolled {report.enrolled}, sent {report.sent}.")
     mail_file = max(Path(settings.EMAIL_FILE_PATH).glob("*.log"), key=os.path.getmtime)
     text = _text_part(mail_file.read_bytes())
-    print(f"--- {mail_file.relative_to(ROOT)} (text part) ---\n{text.strip()}\n---")
+    print(f"--- {_shown(mail_file)} (text part) ---\n{text.strip()}\n---")
 
     say("The guest opens the link in another browser: the basket comes back")
     link = re.search(r"(/remarket/r/[^\s\"<)>\]]+)", text).group(1)
@@ -123,13 +123,17 @@ def story(clock) -> None:
         f"Conversion: {conversion.value} {conversion.currency} credited to flow "
         f"{conversion.flow.slug!r} by {conversion.rule}."
     )
-    print(f"\nEmails are kept in {Path(settings.EMAIL_FILE_PATH).relative_to(ROOT)}/.")
+    print(f"\nEmails are kept in {_shown(Path(settings.EMAIL_FILE_PATH))}/.")
 
 
 def _run_number() -> int:
     from remarket.people.models import Contact
 
     return Contact.objects.filter(email__startswith="guest").count() + 1
+
+
+def _shown(path: Path) -> Path:
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
 
 
 def _text_part(raw: bytes) -> str:
