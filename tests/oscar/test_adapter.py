@@ -145,13 +145,13 @@ def test_idle_baskets_cost_the_same_queries_however_many(clock, products):
     clock.shift(timedelta(hours=1))
     many = queries()
     assert (few[0], many[0]) == (2, 8)
-    assert few[1] == many[1] <= 7
+    assert few[1] == many[1] <= 5  # baskets, lines, images, stockrecords, captured emails
     [cart] = [c for c in next(adapter.idle_carts(timezone.now())) if c.email == "u0@example.com"]
     assert (cart.total, cart.currency, cart.item_count) == (Decimal("64.00"), "EUR", 3)
     keys = [str(b.pk) for b in Basket.objects.all()]
     with CaptureQueriesContext(connection) as seen:
         assert len(adapter.get_carts(keys)) == 8
-    assert len(seen) <= 7
+    assert len(seen) <= 5
 
 
 def test_orders_customers_and_recommendations(clock, products):
