@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -86,13 +86,13 @@ def cart_updated(
         locale=str(locale or "")[:35],
         consent=_consent(consent),
     )
-    snapshot = _replace(
+    snapshot = replace(
         snapshot,
         total=lines_total(snapshot.lines) if total is None else _amount(total, "total"),
         state=CartState.OPEN if snapshot.lines else CartState.GONE,
     )
     recover_url = str(recover_url or "")
-    if recover_url and not re.match(r"https?://", recover_url):
+    if recover_url and (not re.match(r"https?://", recover_url) or len(recover_url) > 1000):
         raise InvalidPush(
             f"recover_url is {recover_url!r}; give the absolute http(s) address of the page "
             "that restores the cart, e.g. 'https://shop.example/cart/recover?id=abc'."
@@ -140,9 +140,9 @@ def order_placed(
         coupon_code=str(coupon_code or "").strip(),
     )
     if total is not None:
-        snapshot = _replace(snapshot, total=_amount(total, "total"))
+        snapshot = replace(snapshot, total=_amount(total, "total"))
     else:
-        snapshot = _replace(snapshot, total=lines_total(snapshot.lines))
+        snapshot = replace(snapshot, total=lines_total(snapshot.lines))
     with transaction.atomic():
         existing = PushedOrder.objects.filter(key=key).first()
         if existing is not None:
@@ -268,11 +268,6 @@ def _lines(lines: Any) -> tuple[LineSnapshot, ...]:
 # -- storage --------------------------------------------------------------------------
 
 
-def _replace(snapshot: Any, **changes: Any) -> Any:
-    data = {name: getattr(snapshot, name) for name in snapshot.__dataclass_fields__}
-    return type(snapshot)(**(data | changes))
-
-
 def _content(snapshot: CartSnapshot) -> dict[str, Any]:
     """Everything but the time: two pushes with equal content are the same news."""
     data = snapshot.as_json()
@@ -318,6 +313,6 @@ def _close_cart(cart_key: str) -> None:
     row = PushedCart.objects.select_for_update().filter(key=cart_key).first()
     if row is None or row.state == CartState.ORDERED:
         return
-    snapshot = _replace(CartSnapshot.from_json(row.snapshot), state=CartState.ORDERED)
+    snapshot = replace(CartSnapshot.from_json(row.snapshot), state=CartState.ORDERED)
     row.state, row.snapshot = CartState.ORDERED.value, snapshot.as_json()
     row.save(update_fields=["state", "snapshot", "updated_at"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -23,8 +24,7 @@ def _cart(row: PushedCart) -> CartSnapshot:
     snapshot = CartSnapshot.from_json(row.snapshot)
     if snapshot.state != row.state or snapshot.email != row.email:
         # The row's columns are the truth (an order closed it, an email was captured).
-        data = {name: getattr(snapshot, name) for name in snapshot.__dataclass_fields__}
-        snapshot = CartSnapshot(**(data | {"state": CartState(row.state), "email": row.email}))
+        snapshot = replace(snapshot, state=CartState(row.state), email=row.email)
     return snapshot
 
 
