@@ -27,6 +27,8 @@ remarket.E108    the map cannot tell whether a cart has been ordered
 remarket.E109    a filter (``open``, ``available``) is not a valid lookup
 remarket.W101    the cart's last-activity field has no database index
 remarket.W102    carts have neither an email nor a user mapped
+remarket.E301    Oscar adapter: ``BasketMiddleware`` is not in ``MIDDLEWARE``
+remarket.E302    Oscar adapter: the URL ``basket:summary`` does not resolve
 ===============  ===========================================================
 """
 
@@ -217,7 +219,8 @@ def _check_adapter() -> list[checks.CheckMessage]:
             checks.Error(
                 str(exc),
                 hint="Use 'remarket.shop.fieldmap.FieldMapAdapter' (the default), "
-                "'remarket.shop.oscar.OscarAdapter', or the dotted path of your own "
+                "'remarket.shop.oscar.OscarAdapter', 'remarket.shop.api.PushAdapter', "
+                "or the dotted path of your own "
                 "subclass of remarket.shop.ShopAdapter.",
                 id="remarket.E003",
             )

@@ -40,3 +40,7 @@ class CouponsNotSupported(NotSupported):
 
 class CartRestoreNotSupported(NotSupported):
     """The shop adapter cannot put a cart back into a browser session."""
+
+
+class InvalidPush(RemarketError, ValueError):
+    """Data given to the push API (:mod:`remarket.shop.api`) is malformed; nothing was saved."""

@@ -7,7 +7,7 @@ from remarket.insights.models import Conversion
 from remarket.mail.models import Message, MessageEvent
 from remarket.people.activity import Activity
 from remarket.people.models import Contact
-from remarket.shop.models import CartEmail
+from remarket.shop.models import CartEmail, PushedCart, PushedOrder
 
 __all__ = [
     "Activity",
@@ -20,5 +20,7 @@ __all__ = [
     "FlowOptOut",
     "Message",
     "MessageEvent",
+    "PushedCart",
+    "PushedOrder",
     "Step",
 ]

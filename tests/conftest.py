@@ -23,6 +23,9 @@ from tests.browser import chromium
 from tests.shapes import SHAPES
 
 TEST_DB = os.environ.get("REMARKET_TEST_DB") or "sqlite"
+
+# tests/oscar needs django-oscar and its own settings: `make test-oscar` runs it apart.
+collect_ignore = ["oscar"]
 POSTGRES_SESSION = TEST_DB == "postgres"
 
 # Besides the tests marked postgres, the PostgreSQL session runs these directories whole:

@@ -157,6 +157,10 @@ class ShopAdapter:
         """Configuration problems of this adapter, for ``manage.py check``."""
         return []
 
+    @classmethod
+    def ready(cls) -> None:
+        """Connect the shop's signals this adapter listens to (remarket's ``ready()`` calls it)."""
+
     # -- built on the hooks -----------------------------------------------------------
 
     def cart_state(self, key: str) -> CartState:
