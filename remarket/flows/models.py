@@ -88,6 +88,8 @@ class Flow(models.Model):
         verbose_name = _("flow")
         verbose_name_plural = _("flows")
         ordering = ["-priority", "name"]
+        # Editing a flow and switching it on are separate: builders build, publishers publish.
+        permissions = [("publish_flow", _("Can publish flows (switch them live)"))]
 
     def __str__(self) -> str:
         return self.name
