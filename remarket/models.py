@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from remarket.flows.models import Cursor, Enrollment, Flow, FlowOptOut, Step
-from remarket.insights.models import Conversion
+from remarket.insights.models import Conversion, FlowReport
 from remarket.mail.models import Message, MessageEvent
 from remarket.people.activity import Activity
 from remarket.people.models import Contact
@@ -18,6 +18,7 @@ __all__ = [
     "Enrollment",
     "Flow",
     "FlowOptOut",
+    "FlowReport",
     "Message",
     "MessageEvent",
     "Step",

@@ -252,6 +252,8 @@ class Enrollment(models.Model):
         indexes = [
             models.Index(fields=["state", "next_run_at"], name="remarket_enrollment_due"),
             models.Index(fields=["contact", "state"], name="remarket_enrollment_contact"),
+            # The figures: enrollments per flow, state and waiting step, from the index alone.
+            models.Index(fields=["flow", "state", "next_step"], name="remarket_enrollment_figures"),
         ]
 
     def __str__(self) -> str:
