@@ -6,6 +6,7 @@ from remarket.flows.models import Cursor, Enrollment, Flow, FlowOptOut, Step
 from remarket.insights.models import Conversion, FlowReport
 from remarket.mail.models import Message, MessageEvent
 from remarket.people.activity import Activity
+from remarket.people.history import ContactConsentChange, ErasedAddress
 from remarket.people.models import Contact
 from remarket.shop.models import CartEmail
 
@@ -13,9 +14,11 @@ __all__ = [
     "Activity",
     "CartEmail",
     "Contact",
+    "ContactConsentChange",
     "Conversion",
     "Cursor",
     "Enrollment",
+    "ErasedAddress",
     "Flow",
     "FlowOptOut",
     "FlowReport",

@@ -203,6 +203,7 @@ class ExitReason(models.TextChoices):
     SUPPRESSED = "suppressed", _("address suppressed")
     CONSENT = "consent", _("no consent")
     FLOW_PAUSED = "flow_paused", _("flow paused")
+    ERASED = "erased", _("personal data erased")
 
 
 class Enrollment(models.Model):
