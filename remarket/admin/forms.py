@@ -168,10 +168,11 @@ class StepForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["position"].required = False
-        self.fields["position"].help_text = _(
-            "Order of the steps; the arrows change it, or type a number."
-        )
+        if "position" in self.fields:  # the step editor leaves ordering to the flow page
+            self.fields["position"].required = False
+            self.fields["position"].help_text = _(
+                "Order of the steps; the arrows change it, or type a number."
+            )
 
     def _get_validation_exclusions(self) -> set[str]:
         # The formset renumbers positions and saves them in an order the unique

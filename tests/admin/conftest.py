@@ -9,6 +9,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.test import Client
 
+from tests.flows.conftest import shop  # noqa: F401  (the example shop, for the admin tests)
+
 #: What a shop owner who builds flows gets: flows (and so their steps), no publishing.
 BUILDER_PERMISSIONS = ("add_flow", "change_flow", "delete_flow", "view_flow")
 PASSWORD = "staff-password"

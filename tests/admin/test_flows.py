@@ -10,7 +10,7 @@ from django.urls import reverse
 from remarket.flows.models import Enrollment, Flow, FlowStatus, Step
 from remarket.people.models import Contact
 from tests.admin.builder import existing_steps, flow_data, step_fields
-from tests.flows.conftest import make_flow, shop  # noqa: F401  (fixture)
+from tests.flows.conftest import make_flow
 
 pytestmark = pytest.mark.django_db
 ADD = reverse("admin:remarket_flow_add")
