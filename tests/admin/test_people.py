@@ -262,3 +262,13 @@ def test_the_contact_list_costs_the_same_queries_for_10_or_1000(
 
     assert response.status_code == 200
     assert response.content.decode().count("bulk-") >= min(rows, 100)
+
+
+def test_the_contact_page_renders_right_to_left_in_persian(owner):
+    ann = person(EMAIL)
+
+    page = owner.get(url("change", ann), HTTP_ACCEPT_LANGUAGE="fa").content.decode()
+
+    assert 'dir="rtl"' in page
+    assert 'id="timeline"' in page
+    assert "remarket/admin/people.css" in page  # the buttons' own rules, RTL included

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, Sum
 
 from remarket.flows.models import Enrollment, EnrollmentState, ExitReason
+from remarket.insights.figures import dashboard_report
 from remarket.insights.models import Conversion
 from remarket.mail.models import Message, MessageEvent, MessageStatus
 from remarket.people import privacy
@@ -226,3 +227,18 @@ def test_other_addresses_are_not_touched_by_an_erasure():
 
     assert contacts["new@example.com"].unsubscribed_at is None
     assert ErasedAddress.objects.count() == 1
+
+
+def test_the_dashboard_shows_the_same_figures_after_an_erasure():
+    flow = make_flow()
+    ann = person(EMAIL, flow=flow)
+    person("bob@example.com", flow=flow, name="Bob")
+    before = dashboard_report()
+
+    erase_contact(ann)
+
+    after = dashboard_report()
+    assert after.total == before.total
+    assert [f.figures for f in after.flows] == [f.figures for f in before.flows]
+    assert after.total.recipients == 2
+    assert after.total.revenue == {"EUR": Decimal("84.00")}
