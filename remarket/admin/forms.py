@@ -169,6 +169,8 @@ class StepForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if "position" in self.fields:  # the step editor leaves ordering to the flow page
+            if self.instance.pk is None:
+                self.initial["position"] = None  # a new step goes last unless moved
             self.fields["position"].required = False
             self.fields["position"].help_text = _(
                 "Order of the steps; the arrows change it, or type a number."

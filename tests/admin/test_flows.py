@@ -10,6 +10,7 @@ from django.urls import reverse
 from remarket.flows.models import Enrollment, Flow, FlowStatus, Step
 from remarket.people.models import Contact
 from tests.admin.builder import existing_steps, flow_data, step_fields
+from tests.admin.conftest import BUILDER_PERMISSIONS, client_for, make_staff
 from tests.flows.conftest import make_flow
 
 pytestmark = pytest.mark.django_db
@@ -204,3 +205,11 @@ def test_a_user_without_flow_permissions_is_refused(client, django_user_model):
 
     assert client.get(ADD).status_code == 403
     assert client.post(ADD, flow_data()).status_code == 403
+
+
+def test_the_flow_page_shows_its_figures_to_who_may_see_figures(builder_client):
+    flow = make_flow()
+    reader = client_for(make_staff("reader", *BUILDER_PERMISSIONS, "view_flowreport"))
+
+    assert 'id="remarket-flow-figures"' in reader.get(change_url(flow)).content.decode()
+    assert 'id="remarket-flow-figures"' not in builder_client.get(change_url(flow)).content.decode()

@@ -80,7 +80,8 @@
             .filter((row) => !row.classList.contains("empty-form"));
         existing.forEach((row, index) => {
             const position = row.querySelector("input[name$='-position']");
-            const number = position && position.value ? Number(position.value) : 1000 + index;
+            const number = position && position.value && !isBlankNew(row)
+                ? Number(position.value) : 1000 + index;
             row.style.order = String(number * 1000 + index);
             addMoveButtons(group, row);
         });
