@@ -14,9 +14,9 @@ from urllib.parse import urlencode
 
 from anymail.exceptions import AnymailError
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -152,6 +152,13 @@ class StepAdmin(admin.ModelAdmin):
     def response_post_save_change(self, request: HttpRequest, obj: Step) -> HttpResponse:
         return HttpResponseRedirect(reverse("admin:remarket_flow_change", args=[obj.flow_id]))
 
+    def _get_or_404(self, request: HttpRequest, object_id: str) -> Step:
+        """The step, or 404 for a missing or malformed id (never a 500)."""
+        found = self.get_object(request, unquote(object_id))
+        if found is None:
+            raise Http404
+        return found
+
     def get_urls(self) -> list[Any]:
         view = self.admin_site.admin_view
         return [
@@ -197,7 +204,7 @@ class StepAdmin(admin.ModelAdmin):
 
     def preview_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """The rendered email alone, for the iframe: no scripts, no other origins."""
-        step = get_object_or_404(Step.objects.select_related("flow"), pk=object_id)
+        step = self._get_or_404(request, object_id)
         if not self.has_view_permission(request, step):
             raise PermissionDenied
         email = render_preview(step, PreviewForm(request.GET, prefix="preview"))
@@ -211,7 +218,7 @@ class StepAdmin(admin.ModelAdmin):
 
     def send_test_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """Send the previewed email to the staff user's own address, marked as a test."""
-        step = get_object_or_404(Step.objects.select_related("flow"), pk=object_id)
+        step = self._get_or_404(request, object_id)
         if not self.has_change_permission(request, step):
             raise PermissionDenied
         form = PreviewForm(request.POST, prefix="preview")

@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from remarket.flows.models import Enrollment, EnrollmentState, FlowStatus
-from remarket.flows.reach import reach
 from remarket.flows.tick import run_tick
 from remarket.people.models import Consent, Contact
 from tests.flows.conftest import make_flow
@@ -151,30 +150,8 @@ def test_the_pause_action_pauses_every_selected_live_flow(builder_client):
     ]
 
 
-def test_reach_stops_at_its_limit_and_says_so(shop):
-    flow = make_flow(live=False)
-    shop.bulk_carts(30, timezone.now() - timedelta(hours=2))
-
-    counted = reach(flow, limit=10)
-
-    assert counted.capped
-    assert counted.count >= 10
-    assert reach(flow).count == 30
-    assert not reach(flow).capped
-
-
-def test_reach_leaves_out_people_cooling_down_in_the_flow(shop):
-    flow = make_flow(live=False)
-    abandoned(shop, "ann@example.com", "bob@example.com")
-    ann = Contact.objects.create(email="ann@example.com")
-    Enrollment.objects.create(
-        flow=flow,
-        contact=ann,
-        subject_type="cart",
-        subject_key="old",
-        triggered_at=timezone.now() - timedelta(days=1),
-        state=EnrollmentState.COMPLETED,
-        created_at=timezone.now() - timedelta(days=1),
-    )
-
-    assert reach(flow).count == 1
+def test_a_tampered_id_is_a_polite_404(publisher_client):
+    for url in ("/admin/remarket/flow/abc/publish/", "/admin/remarket/flow/999/publish/"):
+        assert publisher_client.get(url).status_code == 404
+    assert publisher_client.post("/admin/remarket/flow/abc/pause/").status_code == 404
+    assert publisher_client.get("/admin/remarket/step/abc/preview/").status_code == 404
