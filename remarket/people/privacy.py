@@ -220,6 +220,17 @@ def _without(value: Any, email: str) -> Any:
     return value
 
 
+#: What erasure blanks on each of the person's messages.
+_BLANK = {
+    "address": "",
+    "subject": "",
+    "body_text": "",
+    "body_html": "",
+    "coupon_code": "",
+    "esp_message_id": "",
+}
+
+
 @transaction.atomic
 def erase_contact(
     contact: Contact, *, staff: Any = None, source: str = ChangeSource.API
@@ -234,25 +245,24 @@ def erase_contact(
     link to the person and their browser; the admin's change history of the contact.
     Captured cart emails are deleted. A keyed
     hash of the address is kept so the address, if it comes back, starts unsubscribed.
-    Calling it again on an erased contact changes nothing.
+    Calling it again on an erased contact only blanks an email that was being sent
+    during the erasure and stored its content afterwards.
     """
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    message_model = _model("Message")
+    messages = message_model.objects.filter(contact=contact)
     if contact.erased_at is not None:
-        return Erasure(contact.pk, already_erased=True)
+        # An email in flight during the erasure stores its content when it finishes:
+        # erasing again blanks it.
+        stragglers = messages.exclude(subject="", body_text="", body_html="", address="")
+        return Erasure(contact.pk, messages=stragglers.update(**_BLANK), already_erased=True)
     now = timezone.now()
     email = contact.email
-    message_model = _model("Message")
     enrollment_model = _model("Enrollment")
-    messages = message_model.objects.filter(contact=contact)
     # A deferred email must not go out later (values of MessageStatus / EnrollmentState).
     messages.filter(status="scheduled").update(status="skipped", reason="erased")
     touched = messages.update(
-        address="",
-        subject="",
-        body_text="",
-        body_html="",
-        coupon_code="",
-        esp_message_id="",
+        **_BLANK,
         # Failure reasons may quote the provider's reply, which can name the address.
         reason=Replace("reason", Value(email), Value("")),
     )
