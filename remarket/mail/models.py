@@ -90,7 +90,6 @@ class Message(models.Model):
             models.Index(
                 fields=["step", "status"],
                 include=[
-                    "contact",
                     "delivered_at",
                     "opened_at",
                     "clicked_at",

@@ -144,8 +144,8 @@ def test_the_dashboard_page_costs_a_fixed_number_of_queries(
 ) -> None:
     many(flows=size, messages=size)
 
-    # 11 for the figures, 2 for the session and the user.
-    with django_assert_max_num_queries(13):
+    # 9 for the figures, 2 for the session and the user.
+    with django_assert_max_num_queries(11):
         response = superuser_client.get(URL)
 
     assert response.status_code == 200
