@@ -25,9 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from remarket.insights.figures import Day
 
 WIDTH = 600
-HEIGHT = 140
-TOP = 18  # room for the "highest" label
-BOTTOM = 20  # room for the date labels
+HEIGHT = 120
 GAP = 0.2  # share of a day's slot left empty between bars
 
 Number = int | Decimal
@@ -35,11 +33,18 @@ Number = int | Decimal
 
 @dataclass(frozen=True)
 class Panel:
-    """One chart: what it shows, its total, and the SVG."""
+    """One chart: what it shows, its total and highest day, its first and last day, the SVG.
+
+    The labels are HTML around the SVG, not SVG text: the drawing stretches to the width
+    of its box, and text inside it would stretch with it.
+    """
 
     name: str
     title: str
     total: str
+    highest: str
+    first_day: str
+    last_day: str
     svg: SafeString
 
 
@@ -58,7 +63,7 @@ def bar_chart(
 ) -> SafeString:
     """An SVG bar chart of ``values``, one bar per day, scaled to the highest value."""
     highest = max(values, default=0)
-    plot = HEIGHT - TOP - BOTTOM
+    plot = HEIGHT
     slot = WIDTH / max(len(values), 1)
     bars = []
     for index, (day, value) in enumerate(zip(days, values, strict=True)):
@@ -66,7 +71,7 @@ def bar_chart(
         bars.append(
             (
                 f"{index * slot + slot * GAP / 2:.1f}",
-                f"{TOP + plot - height:.1f}",
+                f"{plot - height:.1f}",
                 f"{slot * (1 - GAP):.1f}",
                 f"{height:.1f}",
                 date_format(day, "SHORT_DATE_FORMAT"),
@@ -88,56 +93,44 @@ def bar_chart(
             "day": date_format(days[busiest], "SHORT_DATE_FORMAT"),
             "value": describe(values[busiest]),
         }
-    labels = format_html(
-        '<text class="remarket-axis" x="{}" y="{}" text-anchor="start">{}</text>'
-        '<text class="remarket-axis" x="{}" y="{}" text-anchor="end">{}</text>',
-        0,
-        HEIGHT - 4,
-        date_format(days[0], "SHORT_DATE_FORMAT") if days else "",
-        WIDTH,
-        HEIGHT - 4,
-        date_format(days[-1], "SHORT_DATE_FORMAT") if days else "",
-    )
     return format_html(
-        '<svg class="remarket-chart" viewBox="0 0 {w} {h}" width="100%" '
+        '<svg class="remarket-chart" viewBox="0 0 {w} {h}" width="100%" height="{h}" '
         'preserveAspectRatio="none" role="img" direction="ltr" '
         'xmlns="http://www.w3.org/2000/svg">'
         "<title>{title}</title><desc>{desc}</desc>"
-        '<text class="remarket-axis" x="0" y="12" text-anchor="start">{top}</text>'
-        '<line class="remarket-baseline" x1="0" y1="{base}" x2="{w}" y2="{base}"/>'
-        "{rects}{labels}</svg>",
+        '<line class="remarket-baseline" x1="0" y1="{h}" x2="{w}" y2="{h}"/>'
+        "{rects}</svg>",
         w=WIDTH,
         h=HEIGHT,
         title=title,
         desc=description,
-        top=describe(highest),
-        base=HEIGHT - BOTTOM,
         rects=rects,
-        labels=labels,
     )
 
 
 def series_panels(days: Sequence[Day], currencies: Sequence[str]) -> list[Panel]:
-    """The four charts of the last 30 days: sent, clicked, orders, and revenue per currency."""
+    """The charts of the last 30 days: sent, clicked, orders, and revenue per currency."""
     dates = [day.day for day in days]
-    panels = []
-    for name, title, values in (
-        ("sends", _("Emails sent"), [day.sends for day in days]),
-        ("clicks", _("Emails clicked"), [day.clicks for day in days]),
-        ("conversions", _("Orders attributed"), [day.conversions for day in days]),
-    ):
-        panels.append(
-            Panel(name, str(title), number(sum(values)), bar_chart(dates, values, title=str(title)))
-        )
+    first = date_format(dates[0], "SHORT_DATE_FORMAT") if dates else ""
+    last = date_format(dates[-1], "SHORT_DATE_FORMAT") if dates else ""
+    series: list[tuple[str, str, list[Number], str]] = [
+        ("sends", str(_("Emails sent")), [day.sends for day in days], ""),
+        ("clicks", str(_("Emails clicked")), [day.clicks for day in days], ""),
+        ("conversions", str(_("Orders attributed")), [day.conversions for day in days], ""),
+    ]
     for currency in currencies:
         title = _("Revenue (%(currency)s)") % {"currency": currency}
         values = [day.revenue.get(currency, Decimal(0)) for day in days]
-        panels.append(
-            Panel(
-                "revenue",
-                title,
-                f"{number(sum(values, Decimal(0)))} {currency}",
-                bar_chart(dates, values, title=title),
-            )
+        series.append(("revenue", title, values, f" {currency}"))
+    return [
+        Panel(
+            name=name,
+            title=title,
+            total=number(sum(values, Decimal(0)) if unit else sum(values)) + unit,
+            highest=number(max(values, default=0)) + unit,
+            first_day=first,
+            last_day=last,
+            svg=bar_chart(dates, values, title=title),
         )
-    return panels
+        for name, title, values, unit in series
+    ]
