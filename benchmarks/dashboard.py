@@ -8,7 +8,9 @@ SELECT generate_series``): contacts, ~20 three-step flows, enrollments, messages
 ``VACUUM ANALYZE`` the dashboard (``admin:remarket_flowreport_changelist``) is requested
 through Django's test ``Client`` as a superuser: *cold* is the first request after a
 PostgreSQL restart (empty shared buffers; with ``--drop-os-cache`` the kernel's page cache
-is dropped too, which needs root), *warm* the median of ``--runs`` requests after it. The
+is dropped too, which needs root), *warm* the median of ``--runs`` requests after it
+(``--nice -10``, as root, raises the priority of this process and of the server while
+timing, to measure on a machine busy with other work). The
 slowest query of a warm request is shown with ``EXPLAIN (ANALYZE, BUFFERS)``. Then the
 figures indexes are dropped and the same is measured again: the baseline.
 Results: benchmarks/README.md.
@@ -38,6 +40,8 @@ FIGURES_INDEXES = [
     "remarket_enrollment_figures",
 ]
 STEPS_PER_FLOW = 3
+#: --nice: scheduling priority of this process and the PostgreSQL server while timing.
+NICE = 0
 DAYS = 60
 
 
@@ -267,6 +271,11 @@ def restart_postgres(drop_os_cache: bool) -> None:
         check=True,
         capture_output=True,
     )
+    if NICE:  # the new postmaster, so that every backend it forks inherits the priority
+        postmaster = (Path(data) / "postmaster.pid").read_text().split()[0]
+        subprocess.run(
+            ["renice", "-n", str(NICE), "-p", postmaster], check=True, capture_output=True
+        )
 
 
 def timed_request(client: Any) -> tuple[float, list[tuple[float, str, Any]]]:
@@ -309,6 +318,27 @@ def measure(label: str, client: Any, runs: int, drop_os_cache: bool) -> dict[str
     return {"cold": cold, "warm": median, "statements": statements}
 
 
+def time_flow_report(runs: int) -> float:
+    """Median seconds of ``flow_report()`` for the flow with the most messages."""
+    from django.db.models import Count
+
+    from remarket.flows.models import Flow
+    from remarket.insights.figures import flow_report
+
+    flow = Flow.objects.annotate(n=Count("steps__messages")).order_by("-n").first()
+    seconds = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        report = flow_report(flow)
+        seconds.append(time.perf_counter() - started)
+    median = statistics.median(seconds)
+    print(
+        f"    flow_report({flow.slug}) for its change page, {report.flows[0].figures.enrolled:,}"
+        f" messages: median {median * 1000:,.0f} ms"
+    )
+    return median
+
+
 def explain(sql: str, params: Any) -> None:
     from django.db import connection
 
@@ -324,7 +354,15 @@ def main() -> int:
     parser.add_argument("--flows", type=int, default=20)
     parser.add_argument("--runs", type=int, default=7, help="warm requests (median)")
     parser.add_argument("--drop-os-cache", action="store_true", help="cold = OS cache too")
+    parser.add_argument(
+        "--nice",
+        type=int,
+        default=0,
+        help="e.g. -10 (root): time at a higher priority than the machine's other work",
+    )
     args = parser.parse_args()
+    global NICE
+    NICE = args.nice
     sys.path.insert(0, str(ROOT))
 
     with ExitStack() as stack:
@@ -370,8 +408,11 @@ def main() -> int:
         client = Client()
         client.force_login(User.objects.create_superuser("bench", "bench@example.com", "pw"))
         client.get(URL)  # templates compiled, URLconf loaded: Python's one-off costs
+        if NICE:
+            os.nice(NICE)
 
         indexed = measure("with the figures indexes", client, args.runs, args.drop_os_cache)
+        flow_page = time_flow_report(args.runs)
         took, sql, params = max(indexed["statements"], key=lambda s: s[0])
         print(f"slowest query ({took * 1000:.0f} ms), EXPLAIN (ANALYZE, BUFFERS):")
         print(f"    {sql}")
@@ -382,12 +423,14 @@ def main() -> int:
                 cursor.execute(f"DROP INDEX {name}")
             cursor.execute("ANALYZE")
         bare = measure("without them (baseline)", client, args.runs, args.drop_os_cache)
+        bare_flow_page = time_flow_report(args.runs)
         took, sql, params = max(bare["statements"], key=lambda s: s[0])
         print(f"slowest query without the indexes ({took * 1000:.0f} ms):")
         explain(sql, params)
         print(
             f"baseline / indexed: cold {bare['cold'] / indexed['cold']:.1f}x, "
-            f"warm {bare['warm'] / indexed['warm']:.1f}x"
+            f"warm {bare['warm'] / indexed['warm']:.1f}x, "
+            f"one flow {bare_flow_page / flow_page:.1f}x"
         )
         ok = indexed["warm"] < 1 and indexed["cold"] < 1
         print(f"{'OK' if ok else 'SLOW'}: target < 1 s for the dashboard with the indexes")

@@ -90,6 +90,7 @@ class Message(models.Model):
             models.Index(
                 fields=["step", "status"],
                 include=[
+                    "sent_at",  # a single flow's daily series (its change page)
                     "delivered_at",
                     "opened_at",
                     "clicked_at",
