@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from remarket.flows.models import Cursor, Enrollment, Flow, FlowOptOut, Step
-from remarket.insights.models import Conversion
+from remarket.insights.models import Conversion, FlowReport
 from remarket.mail.models import Message, MessageEvent
 from remarket.people.activity import Activity
+from remarket.people.history import ContactConsentChange, ErasedAddress
 from remarket.people.models import Contact
 from remarket.shop.models import CartEmail, PushedCart, PushedOrder
 
@@ -13,11 +14,14 @@ __all__ = [
     "Activity",
     "CartEmail",
     "Contact",
+    "ContactConsentChange",
     "Conversion",
     "Cursor",
     "Enrollment",
+    "ErasedAddress",
     "Flow",
     "FlowOptOut",
+    "FlowReport",
     "Message",
     "MessageEvent",
     "PushedCart",

@@ -44,6 +44,7 @@ from remarket.mail.sending import (
     record,
     send_message,
 )
+from remarket.people.history import ChangeSource
 from remarket.people.models import Contact, Suppression
 from remarket.people.services import suppress
 from remarket.shop import CartSnapshot, Coupon, CouponRequest, ShopAdapter
@@ -450,7 +451,7 @@ def _apply(
         if not record(message, outcome, subject=subject, text=text, html=html):
             return  # another tick finished this row already
         if outcome.status == BAD_ADDRESS:
-            suppress(contact, Suppression.INVALID, now)
+            suppress(contact, Suppression.INVALID, now, source=ChangeSource.SENDING)
         _advance(enrollment, step, steps, now)
     if outcome.sent:
         tally.sent += 1

@@ -88,6 +88,8 @@ class Flow(models.Model):
         verbose_name = _("flow")
         verbose_name_plural = _("flows")
         ordering = ["-priority", "name"]
+        # Editing a flow and switching it on are separate: builders build, publishers publish.
+        permissions = [("publish_flow", _("Can publish flows (switch them live)"))]
 
     def __str__(self) -> str:
         return self.name
@@ -201,6 +203,7 @@ class ExitReason(models.TextChoices):
     SUPPRESSED = "suppressed", _("address suppressed")
     CONSENT = "consent", _("no consent")
     FLOW_PAUSED = "flow_paused", _("flow paused")
+    ERASED = "erased", _("personal data erased")
 
 
 class Enrollment(models.Model):
@@ -250,6 +253,8 @@ class Enrollment(models.Model):
         indexes = [
             models.Index(fields=["state", "next_run_at"], name="remarket_enrollment_due"),
             models.Index(fields=["contact", "state"], name="remarket_enrollment_contact"),
+            # The figures: enrollments per flow, state and waiting step, from the index alone.
+            models.Index(fields=["flow", "state", "next_step"], name="remarket_enrollment_figures"),
         ]
 
     def __str__(self) -> str:

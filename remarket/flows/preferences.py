@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 from remarket.flows.models import Flow, FlowOptOut, FlowStatus
 from remarket.mail.links import BadLink, read_token, unsubscribe_url
 from remarket.mail.views import bad_link
+from remarket.people.history import ChangeKind, ChangeSource, record_change
 from remarket.people.models import Consent, ConsentSource, Contact
 
 
@@ -71,8 +72,10 @@ def _save(contact: Contact, wants_marketing: bool, kept: object) -> None:
         [FlowOptOut(flow_id=pk, contact=contact) for pk in offered - kept_ids],
         ignore_conflicts=True,
     )
+    change = ""
     if not wants_marketing and contact.unsubscribed_at is None:
         contact.unsubscribed_at, contact.unsubscribe_reason = now, "preferences page"
+        change = ChangeKind.UNSUBSCRIBED
     elif wants_marketing and contact.unsubscribed_at is not None:
         # Coming back is the person's own choice, recorded as consent from this page.
         contact.unsubscribed_at, contact.unsubscribe_reason = None, ""
@@ -81,6 +84,7 @@ def _save(contact: Contact, wants_marketing: bool, kept: object) -> None:
             ConsentSource.PREFERENCES,
             now,
         )
+        change = ChangeKind.RESUBSCRIBED
     contact.save(
         update_fields=[
             "unsubscribed_at",
@@ -91,3 +95,5 @@ def _save(contact: Contact, wants_marketing: bool, kept: object) -> None:
             "updated_at",
         ]
     )
+    if change:
+        record_change(contact.pk, change, ChangeSource.PREFERENCES, at=now)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from remarket.flows.models import Flow
+
 
 class AttributionRule(models.TextChoices):
     COUPON = "coupon", _("used the coupon from the email")
@@ -52,3 +54,15 @@ class Conversion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_key} ({self.value} {self.currency})"
+
+
+class FlowReport(Flow):
+    """The figures of the flows: the admin's dashboard (``remarket.view_flowreport``).
+
+    A proxy, so "view figures" is a permission of its own, apart from editing flows.
+    """
+
+    class Meta:
+        proxy = True
+        verbose_name = _("figures")
+        verbose_name_plural = _("figures")

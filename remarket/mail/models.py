@@ -85,6 +85,36 @@ class Message(models.Model):
             models.Index(fields=["status", "claimed_at"], name="remarket_message_status"),
             models.Index(fields=["claim"], name="remarket_message_claim"),
             models.Index(fields=["contact", "counted_at"], name="remarket_message_cap"),
+            # The figures (remarket.insights.figures): on PostgreSQL, counting a million
+            # messages per step reads this narrow index alone instead of the wide rows.
+            models.Index(
+                fields=["step", "status"],
+                include=[
+                    "sent_at",  # a single flow's daily series (its change page)
+                    "delivered_at",
+                    "opened_at",
+                    "clicked_at",
+                    "unsubscribed_at",
+                    "bounced_at",
+                    "complained_at",
+                ],
+                name="remarket_message_figures",
+            ),
+            models.Index(
+                fields=["step", "status", "reason"],
+                condition=models.Q(status__in=["skipped", "scheduled"]),
+                name="remarket_message_waiting",
+            ),
+            models.Index(
+                fields=["sent_at"],
+                condition=models.Q(status="sent"),
+                name="remarket_message_sent_day",
+            ),
+            models.Index(
+                fields=["clicked_at"],
+                condition=models.Q(clicked_at__isnull=False),
+                name="remarket_message_click_day",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -17,6 +17,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from remarket.mail.models import Message, MessageEvent
+from remarket.people.history import ChangeKind, ChangeSource, record_change
 from remarket.people.models import Contact, Suppression
 from remarket.people.services import suppress
 
@@ -138,9 +139,12 @@ def _apply(
         suppress(contact, Suppression.COMPLAINT, at)
     elif kind == EventType.UNSUBSCRIBED:
         _earliest(row, "unsubscribed_at", at)
-        contacts.filter(unsubscribed_at__isnull=True).update(
+        if contacts.filter(unsubscribed_at__isnull=True).update(
             unsubscribed_at=at, unsubscribe_reason=f"esp: {esp_name}", updated_at=timezone.now()
-        )
+        ):
+            record_change(
+                contact.pk, ChangeKind.UNSUBSCRIBED, ChangeSource.ESP, at=at, detail=esp_name
+            )
         # The ESP now refuses this address itself; a re-subscribe on the preferences page
         # can't undo that, so staff must lift it there and here.
         suppress(contact, Suppression.ESP_UNSUBSCRIBE, at)

@@ -14,6 +14,7 @@ from remarket.conf import conf
 from remarket.exceptions import CartNotFound, NotSupported
 from remarket.mail.links import BadLink, absolute, is_shop_url, read_token
 from remarket.mail.models import Message
+from remarket.people.history import ChangeKind, ChangeSource, record_change
 from remarket.people.models import Contact
 from remarket.shop import get_adapter
 
@@ -82,11 +83,13 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "remarket/unsubscribe.html", {"contact": contact, "done": False})
     now = timezone.now()
     one_click = request.POST.get("List-Unsubscribe") == "One-Click"
-    Contact.objects.filter(pk=contact.pk, unsubscribed_at__isnull=True).update(
-        unsubscribed_at=now,
-        unsubscribe_reason=_("one-click unsubscribe") if one_click else _("unsubscribe page"),
-        updated_at=now,
-    )
+    reason = _("one-click unsubscribe") if one_click else _("unsubscribe page")
+    if Contact.objects.filter(pk=contact.pk, unsubscribed_at__isnull=True).update(
+        unsubscribed_at=now, unsubscribe_reason=reason, updated_at=now
+    ):
+        record_change(
+            contact.pk, ChangeKind.UNSUBSCRIBED, ChangeSource.EMAIL_LINK, at=now, detail=reason
+        )
     if data.get("m"):
         Message.objects.filter(pk=data["m"], unsubscribed_at__isnull=True).update(
             unsubscribed_at=now

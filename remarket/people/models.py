@@ -34,6 +34,7 @@ class Suppression(models.TextChoices):
     ESP_UNSUBSCRIBE = "esp_unsubscribe", _("unsubscribed at the email provider")
     INVALID = "invalid", _("invalid address")
     MANUAL = "manual", _("suppressed by staff")
+    ERASED = "erased", _("personal data erased")
 
 
 class ContactQuerySet(models.QuerySet):
@@ -95,6 +96,13 @@ class Contact(models.Model):
         _("soft bounces in a row"),
         default=0,
         help_text=_("Reset by a delivery; at 7 the address is suppressed."),
+    )
+    erased_at = models.DateTimeField(
+        _("personal data erased at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("The row stays, anonymous, so the shop's figures still count it."),
     )
     created_at = models.DateTimeField(_("created at"), default=now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

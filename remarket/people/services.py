@@ -12,9 +12,18 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from remarket.emails import clean_email, normalize_email
+from remarket.people.history import (
+    ChangeKind,
+    ChangeSource,
+    ContactConsentChange,
+    consent_change,
+    record_change,
+    unsubscribe_returning,
+)
 from remarket.people.models import Consent, ConsentSource, Contact
 from remarket.shop.snapshots import CartSnapshot, OrderSnapshot
 
@@ -50,7 +59,10 @@ def get_or_create_contact(email: str, **defaults: Any) -> tuple[Contact, bool]:
     email = normalize_email(email)
     try:
         with transaction.atomic():
-            return Contact.objects.get_or_create(email=email, defaults=defaults)
+            contact, created = Contact.objects.get_or_create(email=email, defaults=defaults)
+        if created:
+            unsubscribe_returning([contact])
+        return contact, created
     except IntegrityError:
         # Another request created it between our SELECT and INSERT.
         return Contact.objects.get(email=email), False
@@ -80,8 +92,9 @@ def contacts_from_snapshots(
 ) -> dict[str, Contact]:
     """Contacts for the emails of many carts or orders, in a fixed number of queries.
 
-    Four at most for up to 500 addresses (SQLite splits the insert into batches of its
-    own parameter limit, about 75 rows).
+    Six at most for up to 500 addresses (SQLite splits the insert into batches of its
+    own parameter limit, about 75 rows): the contacts, erased addresses coming back, the
+    account links, the updates and the consent history.
 
     Missing contacts are created; blanks (name, language, account link) are filled; a
     ticked consent box grants consent. Returns the contacts by email.
@@ -105,11 +118,15 @@ def contacts_from_snapshots(
     user_ids = {p["user_id"] for p in people.values() if p["user_id"]}
     linked = set(Contact.objects.filter(user_id__in=user_ids).values_list("user_id", flat=True))
     changed: list[Contact] = []
+    granted: list[ContactConsentChange] = []
     for email, person in people.items():
         contact = contacts[email]
         dirty = _fill(contact, name=person["name"], locale=person["locale"])
-        if "consent_at" in person:
-            dirty |= _grant(contact, True, person["consent_at"], source)
+        if "consent_at" in person and _grant(contact, True, person["consent_at"], source):
+            granted.append(
+                consent_change(contact.pk, ChangeKind.GRANTED, source, at=person["consent_at"])
+            )
+            dirty = True
         user_pk = _as_pk(person["user_id"]) if person["user_id"] else None
         if user_pk is not None and contact.user_id is None and user_pk not in linked:
             contact.user_id = user_pk
@@ -125,16 +142,23 @@ def contacts_from_snapshots(
             ["name", "locale", "consent", "consent_source", "consent_at", "user", "updated_at"],
             batch_size=500,
         )
+    if granted:
+        ContactConsentChange.objects.bulk_create(granted, batch_size=500)
     return contacts
 
 
 def contacts_for_emails(emails: Iterable[str]) -> dict[str, Contact]:
-    """Contacts for normalised addresses, created where missing: two queries."""
+    """Contacts for normalised addresses, created where missing: three queries.
+
+    An address erased earlier comes back unsubscribed (see :func:`unsubscribe_returning`).
+    """
     emails = set(emails)
     Contact.objects.bulk_create(
         [Contact(email=email) for email in emails], ignore_conflicts=True, batch_size=500
     )
-    return {c.email: c for c in Contact.objects.filter(email__in=emails)}
+    contacts = {c.email: c for c in Contact.objects.filter(email__in=emails)}
+    unsubscribe_returning(contacts.values())
+    return contacts
 
 
 def _as_pk(user_id: str) -> Any:
@@ -161,8 +185,63 @@ def sync_contacts(since: datetime, *, idle_since: datetime | None = None) -> dic
     return {"orders": orders, "carts": carts, "created": Contact.objects.count() - before}
 
 
-def suppress(contact: Contact, reason: str, at: datetime) -> None:
-    """Stop all email to this address (an earlier suppression keeps its reason and time)."""
-    Contact.objects.filter(pk=contact.pk, suppressed_at__isnull=True).update(
+def suppress(
+    contact: Contact, reason: str, at: datetime, *, source: str = ChangeSource.ESP
+) -> None:
+    """Stop all email to this address (an earlier suppression keeps its reason and time).
+
+    ``source`` says who found out, for the consent history: the ESP's report by default.
+    """
+    if Contact.objects.filter(pk=contact.pk, suppressed_at__isnull=True).update(
         suppressed_at=at, suppression_reason=reason, updated_at=at
+    ):
+        record_change(contact.pk, ChangeKind.SUPPRESSED, source, at=at, detail=reason)
+
+
+def unsubscribe_contacts(
+    contacts: Any, *, source: str, staff: Any = None, reason: str = ""
+) -> list[Any]:
+    """Unsubscribe every contact of a queryset that is still subscribed; their ids.
+
+    Erased contacts are left alone (they are unsubscribed for good). Four queries.
+    """
+    at = timezone.now()
+    ids = list(
+        contacts.filter(unsubscribed_at__isnull=True, erased_at__isnull=True).values_list(
+            "pk", flat=True
+        )
     )
+    Contact.objects.filter(pk__in=ids, unsubscribed_at__isnull=True).update(
+        unsubscribed_at=at, unsubscribe_reason=reason[:200], updated_at=at
+    )
+    ContactConsentChange.objects.bulk_create(
+        consent_change(pk, ChangeKind.UNSUBSCRIBED, source, at=at, staff=staff, detail=reason)
+        for pk in ids
+    )
+    return ids
+
+
+def resubscribe_contacts(contacts: Any, *, source: str, staff: Any = None) -> list[Any]:
+    """Subscribe again, with consent granted from ``source``, everyone who lacks either.
+
+    Suppression (bounces, complaints) is not lifted: the mailbox or the person's
+    provider refused mail, and only staff who checked that may clear it.
+    """
+    at = timezone.now()
+    ids = list(
+        contacts.filter(erased_at__isnull=True)
+        .filter(Q(unsubscribed_at__isnull=False) | ~Q(consent=Consent.GRANTED))
+        .values_list("pk", flat=True)
+    )
+    Contact.objects.filter(pk__in=ids).update(
+        unsubscribed_at=None,
+        unsubscribe_reason="",
+        consent=Consent.GRANTED,
+        consent_source=source,
+        consent_at=at,
+        updated_at=at,
+    )
+    ContactConsentChange.objects.bulk_create(
+        consent_change(pk, ChangeKind.RESUBSCRIBED, source, at=at, staff=staff) for pk in ids
+    )
+    return ids
