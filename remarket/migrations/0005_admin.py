@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('remarket', '0003_email_content_tracking'),
+        ('remarket', '0004_push_api'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
