@@ -5,6 +5,7 @@ from __future__ import annotations
 from remarket.flows.models import Cursor, Enrollment, Flow, FlowOptOut, Step
 from remarket.insights.models import Conversion
 from remarket.mail.models import Message, MessageEvent
+from remarket.mail.ratelimit import SendWindow
 from remarket.people.activity import Activity
 from remarket.people.models import Contact
 from remarket.shop.models import CartEmail
@@ -20,5 +21,6 @@ __all__ = [
     "FlowOptOut",
     "Message",
     "MessageEvent",
+    "SendWindow",
     "Step",
 ]

@@ -188,16 +188,12 @@ def test_an_unsubscribe_during_the_batch_stops_the_send(due, monkeypatch):
     flow = due(2)
     from remarket.mail import sending
 
-    real = sending.send_message
-    calls = []
+    def unsubscribe_p1_first(messages):
+        # After the batch's re-checks, just before the messages are handed to the ESP.
+        Contact.objects.filter(email="p1@example.com").update(unsubscribed_at=NOON)
+        return sending.hand_over(messages)
 
-    def unsubscribe_p1_first(message, **kwargs):
-        if not calls:
-            Contact.objects.filter(email="p1@example.com").update(unsubscribed_at=NOON)
-        calls.append(message.address)
-        return real(message, **kwargs)
-
-    monkeypatch.setattr("remarket.flows.delivery.send_message", unsubscribe_p1_first)
+    monkeypatch.setattr("remarket.flows.sender.hand_over", unsubscribe_p1_first)
 
     report = tick()
 
