@@ -31,11 +31,11 @@ from typing import Any
 
 from django.core.mail import get_connection
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import F
 
 from remarket.conf import conf
 from remarket.flows.models import Enrollment, EnrollmentState, ExitReason, Flow, Step
-from remarket.flows.moves import advance, exit_enrollments
+from remarket.flows.moves import advance, exit_enrollments, update_each
 from remarket.mail.models import Message, MessageStatus
 from remarket.mail.ratelimit import next_window, take_permits
 from remarket.mail.sending import (
@@ -228,13 +228,12 @@ def finish(jobs: list[Job], now: datetime) -> None:
                     final.append(job)
             elif status in (MessageStatus.SENDING, MessageStatus.REVIEW):
                 final.append(job)  # a review row may be settled: it did leave, or not
-        ours = Message.objects.filter(claim=token)
-        _write_final(ours, final, now)
-        _write_retries(ours, retry, now)
-        _write_stopped(ours, stopped, now)
+        _write_final(token, final, now)
+        _write_retries(token, retry, now)
+        _write_stopped(token, stopped, now)
 
 
-def _write_final(ours: QuerySet[Message], jobs: list[Job], now: datetime) -> None:
+def _write_final(token: str, jobs: list[Job], now: datetime) -> None:
     rows = []
     for job in jobs:
         outcome, message = job.outcome, job.message
@@ -252,11 +251,11 @@ def _write_final(ours: QuerySet[Message], jobs: list[Job], now: datetime) -> Non
         else:
             job.tally.failed += 1
     fields = ["status", "reason", "sent_at", "subject", "body_text", "body_html"]
-    ours.bulk_update(rows, [*fields, "esp_name", "esp_message_id"])
+    update_each(rows, [*fields, "esp_name", "esp_message_id"], claim=token)
     advance([(job.message.enrollment_id, job.step, job.steps) for job in jobs], now)
 
 
-def _write_retries(ours: QuerySet[Message], jobs: list[Job], now: datetime) -> None:
+def _write_retries(token: str, jobs: list[Job], now: datetime) -> None:
     if not jobs:
         return
     enrollments = []
@@ -270,16 +269,14 @@ def _write_retries(ours: QuerySet[Message], jobs: list[Job], now: datetime) -> N
         enrollments.append(message.enrollment)
         job.tally.retried += 1
     fields = ["status", "reason", "handed_at", "counted_at"]
-    ours.bulk_update([job.message for job in jobs], fields)
-    Enrollment.objects.filter(state=EnrollmentState.ACTIVE).bulk_update(
-        enrollments, ["next_run_at"]
-    )
+    update_each([job.message for job in jobs], fields, claim=token)
+    update_each(enrollments, ["next_run_at"], state=EnrollmentState.ACTIVE)
 
 
-def _write_stopped(ours: QuerySet[Message], jobs: list[Job], now: datetime) -> None:
+def _write_stopped(token: str, jobs: list[Job], now: datetime) -> None:
     if not jobs:
         return
-    ours.filter(pk__in=[job.message.pk for job in jobs]).update(
+    Message.objects.filter(pk__in=[job.message.pk for job in jobs], claim=token).update(
         status=MessageStatus.SKIPPED, reason=STOPPED.reason
     )
     exit_enrollments([job.message.enrollment_id for job in jobs], ExitReason.UNSUBSCRIBED, now)
