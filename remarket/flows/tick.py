@@ -18,9 +18,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from remarket.conf import conf
-from remarket.flows.delivery import Counts, FlowCounts, claim, deliver, exit_enrollments, reconcile
+from remarket.flows.delivery import Counts, FlowCounts, claim, deliver, exit_enrollments
 from remarket.flows.enroll import enroll_flow
 from remarket.flows.models import Cursor, Enrollment, EnrollmentState, ExitReason, Flow, FlowStatus
+from remarket.flows.reconcile import reconcile
 from remarket.flows.sender import Sender
 from remarket.flows.triggers import ORDER_SETTLE_TIME, get_trigger
 from remarket.insights.attribution import record_conversions
