@@ -127,6 +127,10 @@ def hand_over(messages: Sequence[Message]) -> tuple[list[Message], list[Message]
     )
 
 
+#: Backend classes that said they take one tag per email (found on first use).
+_ONE_TAG: set[type] = set()
+
+
 def post_message(
     message: Message,
     *,
@@ -155,7 +159,7 @@ def post_message(
         connection=connection,
     )
     email.attach_alternative(html, "text/html")
-    email.tags = tags
+    email.tags = tags[:1] if type(connection) in _ONE_TAG else tags
     email.metadata = {"remarket_message": str(message.pk)}
     try:
         try:
@@ -165,6 +169,7 @@ def post_message(
             # the request, before anything is sent: send again with the first tag only.
             if "multiple tags" not in str(exc):
                 raise
+            _ONE_TAG.add(type(connection))
             email.tags = tags[:1]
             email.send()
     except Exception as exc:  # any ESP or backend failure is recorded on the row
