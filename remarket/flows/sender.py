@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -74,6 +75,8 @@ class Job:
 
 @dataclass
 class Wave:
+    """Jobs handed over together, finished together, at the tick's ``now``."""
+
     jobs: list[Job]
     now: datetime
 
@@ -106,7 +109,7 @@ class Sender:
         finally:
             self.close()
 
-    def send(self, jobs: list[Job], now: datetime, prepare: Any) -> None:
+    def send(self, jobs: list[Job], now: datetime, prepare: Callable[[Job], None]) -> None:
         """Send ``jobs`` wave by wave; ``prepare(job)`` renders one (sets text or outcome)."""
         for start in range(0, len(jobs), self.concurrency):
             wave = jobs[start : start + self.concurrency]
