@@ -1,16 +1,24 @@
-"""How fast does one ``run_tick()`` send N due emails? A script that prints figures.
+"""How fast does ``run_tick()`` send N due emails? A script that prints figures.
 
-    python benchmarks/tick.py --db sqlite --due 10000 [--batch-size 500] [--repeat 1]
-    python benchmarks/tick.py --db postgres --due 100000
+    python benchmarks/tick.py --mode test-backend --db postgres --due 100000
+    python benchmarks/tick.py --mode esp --latency-ms 50 --db postgres --due 10000 --compare-naive
+    python benchmarks/tick.py --mode esp --latency-ms 50 --fail-rate 0.3 --due 10000
 
 Django is configured in-process (tests/settings.py with a file-based SQLite in a temporary
 directory, or a throwaway PostgreSQL from tests/servers.py); N due enrollments are seeded,
-``run_tick()`` is timed and every message checked sent. A no-database baseline (render +
-send through the same backend) is the "CPU floor". Results: benchmarks/README.md.
+``run_tick()`` is timed and every message checked sent. ``--mode test-backend`` hands the
+emails to anymail's test backend (no network); a no-database baseline (render + send
+through the same backend) is the "CPU floor". ``--mode esp`` sends through anymail's real
+Postmark backend to tests/esp_simulator.py (its own process) answering after
+``--latency-ms``, ``--fail-rate`` of its answers being 429/500; failed sends are retried
+by further ticks, the clock jumping over the backoff. ``--compare-naive`` then sends
+``--naive-due`` more messages one after another (``SEND_CONCURRENCY`` 1) in the same
+process. Results: benchmarks/README.md.
 
 "Queries" counts statements through ``cursor.execute`` (an execute_wrapper): SAVEPOINTs and
-SQLite's BEGIN are in, PostgreSQL's BEGIN/COMMIT and every COMMIT call are not. Each
-``--repeat`` seeds a new flow and new contacts into the same database (tables grow).
+SQLite's BEGIN are in, PostgreSQL's BEGIN/COMMIT and every COMMIT call are not. "Due to
+accepted" is, per message, the time from the tick's start (every message was due then) to
+the moment the ESP (or the test backend) accepted it (``Message.sent_at``).
 """
 
 from __future__ import annotations
@@ -18,11 +26,13 @@ from __future__ import annotations
 import argparse
 import gc
 import itertools
+import logging
 import resource
 import sys
 import tempfile
 import time
 import tracemalloc
+from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -51,7 +61,7 @@ class DiscardingBackend(AnymailTestBackend):
         return {"recipient_status": dict.fromkeys(payload.recipient_emails, status)}
 
 
-def configure(databases: dict) -> None:
+def configure(databases: dict, backend: dict) -> None:
     import django
     from django.conf import settings
 
@@ -60,7 +70,7 @@ def configure(databases: dict) -> None:
     values = {name: getattr(base, name) for name in dir(base) if name.isupper()}
     values |= {
         "DATABASES": databases,
-        "EMAIL_BACKEND": f"{__name__}.DiscardingBackend",
+        **backend,
         "REMARKET": {
             **base.REMARKET,
             "QUIET_HOURS": None,
@@ -70,19 +80,20 @@ def configure(databases: dict) -> None:
     }
     settings.configure(**values)
     django.setup()
+    logging.getLogger("remarket").setLevel(logging.ERROR)  # one warning per failed send
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
 
 
-def seed(due: int, run: int) -> None:
+def seed(due: int, slug: str) -> None:
     """``due`` consenting contacts, each with one due enrollment in a one-step live flow."""
     from tests.seeding import seed_due
 
-    seed_due(due, slug=f"win-back-{run}", subject=SUBJECT, body=BODY)
+    seed_due(due, slug=slug, subject=SUBJECT, body=BODY)
 
 
-def floor(count: int) -> float:
+def floor(count: int) -> tuple[float, float]:
     """Emails per second for render + AnymailMessage + send alone, with no database."""
     from anymail.message import AnymailMessage
     from django.core.mail import get_connection
@@ -92,7 +103,7 @@ def floor(count: int) -> float:
 
     engine = Engine(debug=False, string_if_invalid="", autoescape=True)
     subject_t, body_t = engine.from_string(SUBJECT), engine.from_string(BODY)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for i in range(count):
         context = {"contact": {"email": f"f{i}@example.com", "name": f"Ann {i}"}}
         context |= {"shop_name": "Bench Shop", "site_url": "http://127.0.0.1:8000"}
@@ -111,17 +122,70 @@ def floor(count: int) -> float:
         email.metadata = {"remarket_message": str(i)}
         email.send()
         assert email.anymail_status.status == {"sent"}
-    return count / (time.perf_counter() - started)
+    return count / (time.perf_counter() - started), count / (time.process_time() - cpu)
 
 
-def measure(due: int, batch_size: int, run: int, trace: bool) -> dict[str, float]:
+def compose_floor(count: int) -> tuple[float, float]:
+    """Emails per second for remarket's whole email (context, signed links, layout, inlined
+    CSS, text part) + AnymailMessage + send, with no database: what the tick renders."""
+    from anymail.message import AnymailMessage
+    from django.core.mail import get_connection
+
+    from remarket.flows.context import email_context
+    from remarket.flows.models import Step
+    from remarket.mail.compose import compose
+    from remarket.people.models import Contact
+    from remarket.shop import get_adapter
+
+    adapter, step = get_adapter(), Step(subject=SUBJECT, body=BODY, position=1)
+    started, cpu = time.perf_counter(), time.process_time()
+    for i in range(count):
+        contact = Contact(pk=i + 1, email=f"f{i}@example.com", name=f"Ann {i}")
+        context = email_context(
+            subject_type="lapse",
+            snapshot={},
+            contact=contact,
+            cart=None,
+            step=step,
+            adapter=adapter,
+            coupon=None,
+            message_id=i + 1,
+        )
+        composed = compose(
+            subject=SUBJECT, preheader="", body=BODY, context=context, message_id=i + 1
+        )
+        email = AnymailMessage(
+            subject=composed.subject,
+            body=composed.text,
+            from_email="shop@example.com",
+            to=[contact.email],
+            headers=composed.headers,
+            connection=get_connection(),
+        )
+        email.attach_alternative(composed.html, "text/html")
+        email.tags = ["remarket", "flow:win-back", "step:1"]
+        email.metadata = {"remarket_message": str(i)}
+        email.send()
+    return count / (time.perf_counter() - started), count / (time.process_time() - cpu)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
+
+
+def measure(due: int, slug: str, batch_size: int, trace: bool) -> dict[str, float]:
+    """Seed ``due`` messages and tick until none waits; the clock jumps over retry backoffs."""
     from django.db import connection
+    from django.db.models import Max
+    from django.utils import timezone
 
+    from remarket.flows.models import Enrollment
     from remarket.flows.tick import run_tick
     from remarket.mail.models import Message
 
     started = time.perf_counter()
-    seed(due, run)
+    seed(due, slug)
     seeded = time.perf_counter() - started
     queries = 0
 
@@ -134,31 +198,77 @@ def measure(due: int, batch_size: int, run: int, trace: bool) -> dict[str, float
     if trace:
         tracemalloc.start()
     cpu = resource.getrusage(resource.RUSAGE_SELF)
+    origin = now = timezone.now()
     started = time.perf_counter()
+    first = float("nan")
+    sent = retried = ticks = 0
     with connection.execute_wrapper(count):
-        report = run_tick(batch_size=batch_size)
+        while True:
+            report = run_tick(now=now, batch_size=batch_size)
+            ticks += 1
+            sent += report.sent
+            retried += sum(f.retried for f in report.flows.values())
+            if ticks == 1:
+                first = time.perf_counter() - started
+            waiting = Enrollment.objects.filter(state="active", flow__slug=slug)
+            last_due = waiting.aggregate(at=Max("next_run_at"))["at"]
+            if last_due is None or ticks >= 50:
+                break
+            now = max(now, last_due)  # every retry is due: no waiting out the backoff
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_SELF)
     traced = tracemalloc.get_traced_memory()[1] / 2**20 if trace else float("nan")
     tracemalloc.stop()
-    sent = Message.objects.filter(status="sent", enrollment__flow__slug=f"win-back-{run}")
+    done = Message.objects.filter(status="sent", enrollment__flow__slug=slug)
+    real_start = origin.timestamp()
+    latencies = [at.timestamp() - real_start for at in done.values_list("sent_at", flat=True)]
     return {
         "seed_s": seeded,
         "wall_s": wall,
+        "first_tick_s": first,
         "cpu_s": after.ru_utime + after.ru_stime - cpu.ru_utime - cpu.ru_stime,
         "queries": queries,
-        "batches": report.batches,
-        "reported": report.sent,
-        "sent_rows": sent.count(),
+        "ticks": ticks,
+        "reported": sent,
+        "retried": retried,
+        "sent_rows": done.count(),
+        "p50_s": percentile(latencies, 0.50),
+        "p99_s": percentile(latencies, 0.99),
+        "backoff_s": (now - origin).total_seconds(),
         "traced_mb": traced,
     }
 
 
+def describe(label: str, due: int, r: dict[str, float], args: argparse.Namespace) -> None:
+    print(
+        f"{label}: seed {r['seed_s']:.1f}s | {r['ticks']:.0f} tick(s) {r['wall_s']:.2f}s wall, "
+        f"{r['cpu_s']:.2f}s CPU (this process) | {due / r['wall_s']:,.0f} emails/s, "
+        f"{due / r['cpu_s']:,.0f} per CPU-second | "
+        f"due->accepted p50 {r['p50_s']:.2f}s p99 {r['p99_s']:.2f}s | {r['queries']:,} queries, "
+        f"{r['queries'] * 1000 / due:,.1f} per 1,000 messages"
+        + (f" | tracemalloc peak {r['traced_mb']:.1f} MB" if args.tracemalloc else "")
+    )
+    if r["retried"]:
+        extra = r["wall_s"] - r["first_tick_s"]
+        print(
+            f"  retries: {r['retried']:,.0f} failed sends retried over {r['ticks'] - 1:.0f} more "
+            f"tick(s); first tick {r['first_tick_s']:.2f}s, the retry ticks {extra:.2f}s more "
+            f"wall time; the backoff they skipped: {r['backoff_s'] / 60:.1f} min of clock"
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--mode", choices=["test-backend", "esp"], default="test-backend")
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--due", type=int, default=10_000)
     parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--concurrency", type=int, default=0, help="SEND_CONCURRENCY (100)")
+    parser.add_argument("--latency-ms", type=float, default=50.0, help="esp mode")
+    parser.add_argument("--fail-rate", type=float, default=0.0, help="esp mode: 0.3 = 30%%")
+    parser.add_argument("--max-attempts", type=int, default=10, help="MAX_SEND_ATTEMPTS")
+    parser.add_argument("--compare-naive", action="store_true", help="also one at a time")
+    parser.add_argument("--naive-due", type=int, default=0, help="default min(N, 1000) in esp")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--tracemalloc", action="store_true", help="slower; peak Python heap")
     parser.add_argument("--floor", type=int, default=0, help="baseline emails (min(N, 2000))")
@@ -175,35 +285,84 @@ def main() -> int:
             db |= {"HOST": pg.host, "PORT": pg.port, "USER": pg.user}
         else:
             db = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(tmp / "bench.sqlite3")}
-        configure({"default": db})
+        esp = None
+        if args.mode == "esp":
+            from tests.esp_simulator import esp_simulator
+
+            esp = stack.enter_context(
+                esp_simulator(latency_ms=args.latency_ms, fail_rate=args.fail_rate, seed=1)
+            )
+            backend = esp.settings()
+        else:
+            backend = {"EMAIL_BACKEND": f"{__name__}.DiscardingBackend"}
+        configure({"default": db}, backend)
         import django
+        from django.conf import settings
         from django.db import connection
 
+        from remarket.conf import conf
+
+        settings.REMARKET["MAX_SEND_ATTEMPTS"] = args.max_attempts
+        if args.concurrency:
+            settings.REMARKET["SEND_CONCURRENCY"] = args.concurrency
         server = (
             connection.pg_version if args.db == "postgres" else connection.Database.sqlite_version
         )
         print(f"Python {sys.version.split()[0]}, Django {django.get_version()}, {args.db} {server}")
-        print(f"due={args.due:,} db={args.db} batch_size={args.batch_size}")
+        esp_text = (
+            f"esp (simulated Postmark, {args.latency_ms:g} ms, {args.fail_rate:.0%} failing)"
+            if esp
+            else "anymail test backend"
+        )
+        print(
+            f"due={args.due:,} mode={esp_text} db={args.db} batch_size={args.batch_size} "
+            f"SEND_CONCURRENCY={conf.SEND_CONCURRENCY}"
+        )
         ok = True
         results = []
         for run in range(1, args.repeat + 1):
-            r = measure(args.due, args.batch_size, run, args.tracemalloc)
+            r = measure(args.due, f"win-back-{run}", args.batch_size, args.tracemalloc)
             results.append(r)
             ok &= r["sent_rows"] == args.due == r["reported"]
-            print(
-                f"run {run}: seed {r['seed_s']:.1f}s | tick {r['wall_s']:.2f}s wall, "
-                f"{r['cpu_s']:.2f}s CPU (this process), {r['batches']} batches | "
-                f"{args.due / r['wall_s']:,.0f} emails/s | {r['queries']:,} queries, "
-                f"{r['queries'] * 1000 / args.due:,.0f} per 1,000 messages"
-                + (f" | tracemalloc peak {r['traced_mb']:.1f} MB" if args.tracemalloc else "")
-            )
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            describe(f"run {run}", args.due, r, args)
         best = min(r["wall_s"] for r in results)
-        rate = floor(args.floor or min(args.due, 2_000))
-        print(f"peak RSS {rss:.0f} MB (whole process: migrate, seed, tick)")
-        print(f"floor (render + anymail send, no DB): {rate:,.0f} emails/s")
         tick_rate = args.due / best
-        print(f"tick (best run): {tick_rate:,.0f} emails/s = {tick_rate / rate:.1%} of the floor")
+        if esp:
+            record = esp.record()
+            accepted = Counter(a["remarket_message"] for a in record["accepted"])
+            twice = sum(1 for n in accepted.values() if n > 1)
+            ok &= twice == 0 and len(accepted) == args.due * args.repeat
+            print(
+                f"simulator: {record['requests']:,} requests, {len(accepted):,} messages accepted, "
+                f"{twice} accepted more than once, refused {record['refused'] or 'none'}"
+            )
+        if args.compare_naive:
+            naive_due = args.naive_due or (min(args.due, 1_000) if esp else args.due)
+            settings.REMARKET["SEND_CONCURRENCY"] = 1
+            r = measure(naive_due, "naive", args.batch_size, False)
+            ok &= r["sent_rows"] == naive_due == r["reported"]
+            describe(f"naive (SEND_CONCURRENCY=1, {naive_due:,} due)", naive_due, r, args)
+            naive_rate = naive_due / r["wall_s"]
+            print(f"concurrent / naive: {tick_rate / naive_rate:.1f}x")
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"peak RSS {rss:.0f} MB (whole process: migrate, seed, ticks)")
+        if not esp:
+            rate, rate_cpu = floor(args.floor or min(args.due, 2_000))
+            print(
+                f"floor (render + anymail send, no DB): {rate:,.0f} emails/s, "
+                f"{rate_cpu:,.0f} per CPU-second"
+            )
+            full, full_cpu = compose_floor(args.floor or min(args.due, 2_000))
+            print(
+                f"compose floor (remarket's whole email + anymail send, no DB): {full:,.0f} "
+                f"emails/s, {full_cpu:,.0f} per CPU-second"
+            )
+            print(
+                f"tick (best run): {tick_rate:,.0f} emails/s = {tick_rate / rate:.1%} of the "
+                f"floor, {tick_rate / full:.1%} of the compose floor"
+            )
+        else:
+            print(f"tick (best run): {tick_rate:,.0f} emails/s")
         last = results[-1]
         print(
             f"{'OK' if ok else 'FAIL'}: {last['sent_rows']:,} Message rows sent, "

@@ -16,6 +16,8 @@ remarket.E010    ``REMARKET['SHOP_NAME']``, ``['FROM_EMAIL']`` or ``['REPLY_TO']
 remarket.E011    ``REMARKET['COUPON_FACTORY']`` cannot be imported or is not callable
 remarket.E012    ``REMARKET['LINK_HOSTS']`` is not a list of host names
 remarket.E013    ``REMARKET['MAX_SEND_ATTEMPTS']`` is not a positive integer
+remarket.E014    ``REMARKET['SEND_CONCURRENCY']`` is not a positive integer
+remarket.E015    ``REMARKET['MAX_SENDS_PER_MINUTE']`` is not None or a positive integer
 remarket.E101    a field-map section (``CART``, ``ORDER``, ...) is missing / no dict
 remarket.E102    a field-map ``model`` is not an installed model
 remarket.E103    a field path does not exist on its model
@@ -183,7 +185,23 @@ def _check_email_settings() -> list[checks.CheckMessage]:
                 id="remarket.E012",
             )
         )
-    return errors + _positive_int("MAX_SEND_ATTEMPTS", 5, "remarket.E013")
+    errors += _positive_int("MAX_SEND_ATTEMPTS", 5, "remarket.E013")
+    return errors + _check_send_rate()
+
+
+def _check_send_rate() -> list[checks.CheckMessage]:
+    errors = _positive_int("SEND_CONCURRENCY", 100, "remarket.E014")
+    cap = conf.get("MAX_SENDS_PER_MINUTE")
+    if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 1):
+        errors.append(
+            checks.Error(
+                f"REMARKET['MAX_SENDS_PER_MINUTE'] is {cap!r}, not a positive whole number.",
+                hint="Use your ESP's limit per minute, e.g. 6000, a little under it, or None "
+                "(the default) for no cap.",
+                id="remarket.E015",
+            )
+        )
+    return errors
 
 
 def _is_hour_pair(value: Any) -> bool:

@@ -34,6 +34,8 @@ DEFAULTS: dict[str, Any] = {
     "LINK_MAX_AGE": timedelta(days=30),
     "LINK_HOSTS": (),
     "MAX_SEND_ATTEMPTS": 5,
+    "SEND_CONCURRENCY": 100,
+    "MAX_SENDS_PER_MINUTE": None,
 }
 
 
@@ -148,6 +150,16 @@ class RemarketSettings:
     def MAX_SEND_ATTEMPTS(self) -> int:
         """Tries per message when the ESP fails transiently (429, 5xx, no connection)."""
         return self.get("MAX_SEND_ATTEMPTS")
+
+    @property
+    def SEND_CONCURRENCY(self) -> int:
+        """ESP requests one tick keeps in flight at once (threads, one connection each)."""
+        return self.get("SEND_CONCURRENCY")
+
+    @property
+    def MAX_SENDS_PER_MINUTE(self) -> int | None:
+        """At most this many emails a minute across all workers; ``None``: no cap."""
+        return self.get("MAX_SENDS_PER_MINUTE")
 
 
 conf = RemarketSettings()

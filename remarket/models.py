@@ -5,6 +5,7 @@ from __future__ import annotations
 from remarket.flows.models import Cursor, Enrollment, Flow, FlowOptOut, Step
 from remarket.insights.models import Conversion, FlowReport
 from remarket.mail.models import Message, MessageEvent
+from remarket.mail.ratelimit import SendWindow
 from remarket.people.activity import Activity
 from remarket.people.history import ContactConsentChange, ErasedAddress
 from remarket.people.models import Contact
@@ -26,5 +27,6 @@ __all__ = [
     "MessageEvent",
     "PushedCart",
     "PushedOrder",
+    "SendWindow",
     "Step",
 ]

@@ -147,6 +147,22 @@ def test_e013_max_send_attempts(settings, attempts):
     only(run(settings, changed(MAX_SEND_ATTEMPTS=attempts)), "remarket.E013")
 
 
+@pytest.mark.parametrize("threads", [0, -4, "100", 2.5, True])
+def test_e014_send_concurrency(settings, threads):
+    only(run(settings, changed(SEND_CONCURRENCY=threads)), "remarket.E014")
+
+
+@pytest.mark.parametrize("cap", [0, "6000", 100.0, False])
+def test_e015_max_sends_per_minute(settings, cap):
+    message = only(run(settings, changed(MAX_SENDS_PER_MINUTE=cap)), "remarket.E015")
+    assert "None" in message.hint
+
+
+def test_send_rate_settings_accept_numbers_and_no_cap(settings):
+    assert run(settings, changed(SEND_CONCURRENCY=8, MAX_SENDS_PER_MINUTE=6000)) == []
+    assert run(settings, changed(MAX_SENDS_PER_MINUTE=None)) == []
+
+
 def test_e101_cart_section_missing(settings):
     message = only(run(settings, changed(CART=None)), "remarket.E101")
     assert "REMARKET['CART'] is not set" in message.msg

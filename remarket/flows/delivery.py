@@ -3,19 +3,18 @@
 Exactly once (DESIGN decision 4): a claim writes the ``Message`` row as ``sending`` and
 commits before the ESP is called; the unique (enrollment, step) constraint refuses a
 second row; finishing a message and advancing its enrollment share one transaction.
+The sends themselves go out concurrently, in waves (remarket.flows.sender).
 """
 
 from __future__ import annotations
 
 import logging
-import random
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.core.mail import get_connection
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -26,28 +25,21 @@ from remarket.flows.context import email_context
 from remarket.flows.models import (
     Enrollment,
     EnrollmentState,
-    ExitReason,
     Flow,
     FlowOptOut,
     Step,
 )
+from remarket.flows.moves import advance, exit_enrollments
 from remarket.flows.rechecks import Decision, decide
+from remarket.flows.sender import Job, Sender
 from remarket.mail.compose import compose
 from remarket.mail.models import Message, MessageStatus
 from remarket.mail.render import RenderError
-from remarket.mail.sending import (
-    BAD_ADDRESS,
-    NOT_HANDED,
-    RETRY,
-    STOPPED,
-    Outcome,
-    record,
-    send_message,
-)
-from remarket.people.history import ChangeSource
-from remarket.people.models import Contact, Suppression
-from remarket.people.services import suppress
+from remarket.mail.sending import Outcome
+from remarket.people.models import Contact
 from remarket.shop import CartSnapshot, Coupon, CouponRequest, ShopAdapter
+
+__all__ = ["Counts", "FlowCounts", "claim", "deliver", "exit_enrollments"]
 
 
 @dataclass
@@ -135,7 +127,7 @@ def claim(now: datetime, batch_size: int) -> Claim:
             status=MessageStatus.FAILED, reason=f"gave up after {conf.MAX_SEND_ATTEMPTS} attempts"
         )
         _move_on(finished, now)
-        mine = list(Message.objects.filter(claim=token).select_related("enrollment"))
+        mine = list(Message.objects.filter(claim=token).select_related("enrollment", "contact"))
         Enrollment.objects.filter(pk__in=[m.enrollment_id for m in mine]).update(next_run_at=None)
     return Claim(mine, len(enrollments))
 
@@ -144,39 +136,22 @@ def _move_on(enrollments: list[Enrollment], now: datetime) -> None:
     """Advance enrollments whose next step is already done (e.g. steps were reordered)."""
     if not enrollments:
         return
-    steps: dict[int, list[Step]] = defaultdict(list)
-    for step in Step.objects.filter(flow_id__in={e.flow_id for e in enrollments}).order_by(
-        "position"
-    ):
-        steps[step.flow_id].append(step)
+    steps = _steps({e.flow_id for e in enrollments})
+    done = []
     for enrollment in enrollments:
         flow_steps = steps[enrollment.flow_id]
         current = next((s for s in flow_steps if s.pk == enrollment.next_step_id), None)
         if current is not None:
-            _advance(enrollment, current, flow_steps, now)
+            done.append((enrollment.pk, current, flow_steps))
+    advance(done, now)
 
 
-def _advance(enrollment: Enrollment, step: Step, steps: list[Step], now: datetime) -> None:
-    following = [s for s in steps if s.position > step.position]
-    # An enrollment exited meanwhile (an order came in during the send) stays exited.
-    active = Enrollment.objects.filter(pk=enrollment.pk, state=EnrollmentState.ACTIVE)
-    if following:
-        active.update(next_step=following[0], next_run_at=now + following[0].delay)
-    else:
-        active.update(
-            state=EnrollmentState.COMPLETED, next_step=None, next_run_at=None, finished_at=now
-        )
-
-
-def exit_enrollments(pks: list[int], reason: str, now: datetime) -> int:
-    """Take active enrollments out of their flow; returns how many were still active."""
-    return Enrollment.objects.filter(pk__in=pks, state=EnrollmentState.ACTIVE).update(
-        state=EnrollmentState.EXITED,
-        exit_reason=reason,
-        next_step=None,
-        next_run_at=None,
-        finished_at=now,
-    )
+def _steps(flow_ids: set[int]) -> dict[int, list[Step]]:
+    """Each flow's steps in order."""
+    steps: dict[int, list[Step]] = defaultdict(list)
+    for step in Step.objects.filter(flow_id__in=flow_ids).order_by("position"):
+        steps[step.flow_id].append(step)
+    return steps
 
 
 @dataclass
@@ -196,10 +171,8 @@ class Batch:
     def read(cls, messages: list[Message], now: datetime, adapter: ShopAdapter) -> Batch:
         enrollments = [m.enrollment for m in messages]
         flow_ids = {e.flow_id for e in enrollments}
-        steps: dict[int, list[Step]] = defaultdict(list)
-        for step in Step.objects.filter(flow_id__in=flow_ids).order_by("position"):
-            steps[step.flow_id].append(step)
-        contacts = Contact.objects.in_bulk({m.contact_id for m in messages})
+        steps = _steps(flow_ids)
+        contacts = {m.contact_id: m.contact for m in messages}  # read by the claim
         cart_keys = [e.subject_key for e in enrollments if e.subject_type == "cart"]
         opened = set(
             Message.objects.filter(enrollment__in=enrollments, opened_at__isnull=False).values_list(
@@ -233,10 +206,24 @@ class Batch:
 
 
 def deliver(
-    messages: list[Message], now: datetime, adapter: ShopAdapter, counts: Counts, *, dry_run: bool
+    messages: list[Message],
+    now: datetime,
+    adapter: ShopAdapter,
+    counts: Counts,
+    *,
+    dry_run: bool,
+    sender: Sender | None = None,
 ) -> None:
-    """Re-check every claimed message and send, skip, defer or exit it."""
+    """Re-check every claimed message and send, skip, defer or exit it.
+
+    Sends go through ``sender``, whose last wave may still be in flight on return (the
+    tick drains it at the end); without one, a sender for this batch alone is used.
+    """
     if not messages:
+        return
+    if sender is None:
+        with Sender(dry_run=dry_run) as own:
+            deliver(messages, now, adapter, counts, dry_run=dry_run, sender=own)
         return
     batch = Batch.read(messages, now, adapter)
     # Highest priority first, so the frequency cap lets the most important flow through.
@@ -262,11 +249,21 @@ def deliver(
         if decision.action == "send" and conf.FREQUENCY_CAP:
             batch.capped.add(contact.pk)
         plan.append((message, decision))
-    plan = _settle_cap_races(plan, now)
-    # One ESP connection for the batch: HTTP backends keep one session (TCP + TLS) open.
-    with get_connection() as esp:
-        for message, decision in plan:
-            _apply(message, decision, batch, now, counts, adapter=adapter, esp=esp, dry_run=dry_run)
+    jobs = []
+    for message, decision in _settle_cap_races(plan, now):
+        if decision.action != "send":
+            _apply(message, decision, batch, now, counts)
+            continue
+        flow = batch.flows[message.enrollment.flow_id]
+        steps = batch.steps[flow.pk]
+        step = next(s for s in steps if s.pk == message.step_id)
+        contact = batch.contacts[message.contact_id]
+        jobs.append(Job(message, flow, step, steps, contact, counts[flow.slug]))
+
+    def prepare(job: Job) -> None:
+        _prepare(job, batch, now, adapter=adapter, dry_run=dry_run)
+
+    sender.send(jobs, now, prepare)
 
 
 def _settle_cap_races(
@@ -325,23 +322,10 @@ def _coupon(
     return coupon
 
 
-def _backoff(attempt: int) -> timedelta:
-    """1, 2, 4 ... minutes (at most 6 hours), with jitter so retries do not stampede."""
-    seconds = min(60 * 2 ** max(attempt - 1, 0), 6 * 3600)
-    return timedelta(seconds=seconds * random.uniform(0.5, 1.5))
-
-
 def _apply(
-    message: Message,
-    decision: Decision,
-    batch: Batch,
-    now: datetime,
-    counts: Counts,
-    *,
-    adapter: ShopAdapter,
-    esp: Any,
-    dry_run: bool,
+    message: Message, decision: Decision, batch: Batch, now: datetime, counts: Counts
 ) -> None:
+    """Defer, skip or exit one message that is not to be sent."""
     enrollment = message.enrollment
     flow = batch.flows[enrollment.flow_id]
     steps = batch.steps[enrollment.flow_id]
@@ -352,37 +336,37 @@ def _apply(
     finished = Message.objects.filter(
         pk=message.pk, status=MessageStatus.SENDING, claim=message.claim
     )
-    if decision.action == "defer":
-        with transaction.atomic():
+    with transaction.atomic():
+        if decision.action == "defer":
             if finished.update(
                 status=MessageStatus.SCHEDULED, reason=decision.reason, counted_at=None
             ):
                 Enrollment.objects.filter(pk=enrollment.pk).update(next_run_at=decision.until)
                 tally.deferred += 1
-        return
-    if decision.action in {"exit", "skip"}:
-        with transaction.atomic():
-            if not finished.update(
-                status=MessageStatus.SKIPPED, reason=decision.reason, counted_at=None
-            ):
-                return
-            if decision.action == "exit":
-                exit_enrollments([enrollment.pk], decision.reason, now)
-                tally.exited[decision.reason] += 1
-            else:
-                _advance(enrollment, step, steps, now)
-                tally.skipped[decision.reason] += 1
-        return
-    contact = batch.contacts[message.contact_id]
-    cart = batch.carts.get(enrollment.subject_key)
-    subject = text = html = ""
+            return
+        if not finished.update(
+            status=MessageStatus.SKIPPED, reason=decision.reason, counted_at=None
+        ):
+            return
+        if decision.action == "exit":
+            exit_enrollments([enrollment.pk], decision.reason, now)
+            tally.exited[decision.reason] += 1
+        else:
+            advance([(enrollment.pk, step, steps)], now)
+            tally.skipped[decision.reason] += 1
+
+
+def _prepare(job: Job, batch: Batch, now: datetime, *, adapter: ShopAdapter, dry_run: bool) -> None:
+    """Render one email onto its job; a broken one gets a failed outcome instead."""
+    message, step = job.message, job.step
+    enrollment = message.enrollment
     try:
         coupon = None
         if step.coupon_kind:
             coupon = (
                 Coupon(code="DRYRUN", expires_at=now)
                 if dry_run
-                else _coupon(message, step, contact, adapter, now)
+                else _coupon(message, step, job.contact, adapter, now)
             )
         email = compose(
             subject=step.subject,
@@ -391,108 +375,21 @@ def _apply(
             context=email_context(
                 subject_type=enrollment.subject_type,
                 snapshot=enrollment.snapshot,
-                contact=contact,
-                cart=cart,
+                contact=job.contact,
+                cart=batch.carts.get(enrollment.subject_key),
                 step=step,
                 adapter=adapter,
                 coupon=coupon,
                 message_id=message.pk,
             ),
-            locale=contact.locale,
+            locale=job.contact.locale,
             message_id=message.pk,
         )
     except (RenderError, NotSupported) as exc:
-        outcome = Outcome(MessageStatus.FAILED, str(exc)[:200])
+        job.outcome = Outcome(MessageStatus.FAILED, str(exc)[:200])
     except Exception as exc:  # a broken coupon factory or link must fail one message only
         log.exception("remarket message %s could not be prepared", message.pk)
-        outcome = Outcome(MessageStatus.FAILED, f"{type(exc).__name__}: {exc}"[:200])
+        job.outcome = Outcome(MessageStatus.FAILED, f"{type(exc).__name__}: {exc}"[:200])
     else:
-        subject, text, html = email.subject, email.text, email.html
-        outcome = (
-            Outcome(MessageStatus.SENT, "dry run")
-            if dry_run
-            else send_message(
-                message,
-                subject=subject,
-                text=text,
-                html=html,
-                from_email=flow.from_email or conf.FROM_EMAIL,
-                tags=["remarket", f"flow:{flow.slug}", f"step:{step.position}"],
-                headers=email.headers,
-                reply_to=flow.reply_to or conf.REPLY_TO,
-                connection=esp,
-            )
-        )
-    if outcome is NOT_HANDED:
-        return  # another tick reconciled it meanwhile: it owns the enrollment now
-    if outcome is STOPPED:  # unsubscribed or suppressed while the batch was running
-        with transaction.atomic():
-            if finished.update(status=MessageStatus.SKIPPED, reason=outcome.reason):
-                exit_enrollments([enrollment.pk], ExitReason.UNSUBSCRIBED, now)
-                tally.exited[ExitReason.UNSUBSCRIBED] += 1
-        return
-    if outcome.status == RETRY and message.attempts < conf.MAX_SEND_ATTEMPTS:
-        with transaction.atomic():
-            if finished.update(
-                status=MessageStatus.SCHEDULED,
-                reason=f"retry after attempt {message.attempts}: {outcome.reason}"[:200],
-                handed_at=None,
-                counted_at=None,
-            ):
-                Enrollment.objects.filter(pk=enrollment.pk, state=EnrollmentState.ACTIVE).update(
-                    next_run_at=now + _backoff(message.attempts)
-                )
-                tally.retried += 1
-        return
-    if outcome.status == RETRY:
-        reason = f"gave up after {message.attempts} attempts: {outcome.reason}"
-        outcome = Outcome(MessageStatus.FAILED, reason[:200])
-    with transaction.atomic():
-        if not record(message, outcome, subject=subject, text=text, html=html):
-            return  # another tick finished this row already
-        if outcome.status == BAD_ADDRESS:
-            suppress(contact, Suppression.INVALID, now, source=ChangeSource.SENDING)
-        _advance(enrollment, step, steps, now)
-    if outcome.sent:
-        tally.sent += 1
-    else:
-        tally.failed += 1
-
-
-def reconcile(now: datetime, reconciled: Counter[str]) -> None:
-    """Tick step (e): ``sending`` rows older than the lease are never re-sent blindly.
-
-    Without ``handed_at`` the ESP was provably never called: the message goes back to
-    ``scheduled``. With an ESP message id it did leave: ``sent``. Otherwise nobody can
-    tell: ``review``, and the flow moves on without it.
-    """
-    stale = Message.objects.filter(
-        status=MessageStatus.SENDING, claimed_at__lt=now - conf.SEND_LEASE
-    ).select_related("enrollment")
-    for message in stale:
-        enrollment = message.enrollment
-        row = Message.objects.filter(
-            pk=message.pk, status=MessageStatus.SENDING, claim=message.claim
-        )
-        with transaction.atomic():
-            if message.handed_at is None:
-                if row.filter(handed_at__isnull=True).update(
-                    status=MessageStatus.SCHEDULED, reason="reclaimed after a crash"
-                ):
-                    Enrollment.objects.filter(pk=enrollment.pk).update(next_run_at=now)
-                    reconciled["retried"] += 1
-                continue
-            if message.esp_message_id or message.delivered_at or message.opened_at:
-                changed = row.update(status=MessageStatus.SENT, sent_at=message.handed_at)
-                outcome = "sent"
-            else:
-                changed = row.update(
-                    status=MessageStatus.REVIEW,
-                    reason="interrupted while handing to the ESP: check it there before resending",
-                )
-                outcome = "review"
-            if changed:
-                steps = list(Step.objects.filter(flow_id=enrollment.flow_id).order_by("position"))
-                step = next(s for s in steps if s.pk == message.step_id)
-                _advance(enrollment, step, steps, now)
-                reconciled[outcome] += 1
+        job.subject, job.text, job.html = email.subject, email.text, email.html
+        job.headers = email.headers

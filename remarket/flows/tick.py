@@ -1,7 +1,8 @@
 """The tick: one pass of the scheduler, the same function for every runner.
 
 ``run_tick()`` (a) enrolls newly triggered people into each live flow, (b) claims due
-enrollments in batches, (c) re-checks and sends each claimed message, (d) records
+enrollments in batches, (c) re-checks each claimed message and sends it, up to
+``REMARKET['SEND_CONCURRENCY']`` at once and within ``MAX_SENDS_PER_MINUTE``, (d) records
 conversions and takes buyers out of their flows, (e) reconciles messages left
 ``sending`` by a crash. ``manage.py remarket_tick`` and ``remarket.tasks.tick`` both call
 it; two ticks at once are harmless (DESIGN decisions 3-5).
@@ -17,11 +18,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from remarket.conf import conf
-from remarket.flows.delivery import Counts, FlowCounts, claim, deliver, exit_enrollments, reconcile
+from remarket.flows.delivery import Counts, FlowCounts, claim, deliver, exit_enrollments
 from remarket.flows.enroll import enroll_flow
 from remarket.flows.models import Cursor, Enrollment, EnrollmentState, ExitReason, Flow, FlowStatus
+from remarket.flows.reconcile import reconcile
+from remarket.flows.sender import Sender
 from remarket.flows.triggers import ORDER_SETTLE_TIME, get_trigger
 from remarket.insights.attribution import record_conversions
+from remarket.mail.ratelimit import forget_old_windows
 from remarket.people.models import Contact
 from remarket.shop import ShopAdapter, get_adapter
 
@@ -76,19 +80,25 @@ def _run(report: TickReport, batch_size: int | None, max_batches: int | None) ->
     now = report.started_at
     adapter = get_adapter()
     reconcile(now, report.reconciled)
+    forget_old_windows()
     for flow in Flow.objects.filter(status=FlowStatus.LIVE):
         report.flows[flow.slug].enrolled += enroll_flow(flow, now, adapter)
     record_orders(now, adapter, report.flows)
     _exit_paused(now, report.flows)
     size = batch_size or conf.BATCH_SIZE
-    while max_batches is None or report.batches < max_batches:
-        taken = claim(now, size)
-        if not taken.selected:
-            break
-        report.batches += 1
-        deliver(taken.messages, now, adapter, report.flows, dry_run=report.dry_run)
-        if taken.selected < size:
-            break
+    # One sender for every batch: the last wave of one is on the wire while the next
+    # batch is claimed and read.
+    with Sender(dry_run=report.dry_run) as sender:
+        while max_batches is None or report.batches < max_batches:
+            taken = claim(now, size)
+            if not taken.selected:
+                break
+            report.batches += 1
+            deliver(
+                taken.messages, now, adapter, report.flows, dry_run=report.dry_run, sender=sender
+            )
+            if taken.selected < size or sender.capped:
+                break
 
 
 def record_orders(now: datetime, adapter: ShopAdapter, counts: Counts) -> None:

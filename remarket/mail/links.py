@@ -9,11 +9,13 @@ and preferences links never do: an old email must always let a person leave.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from django.conf import settings
 from django.core import signing
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from remarket.conf import conf
@@ -44,24 +46,36 @@ def absolute(path: str) -> str:
     return urljoin(conf.SITE_URL + "/", path)
 
 
+#: Stands for the token in a reversed URL; signed tokens are URL-safe, so they need no quoting.
+_SLOT = "remarketTOKEN"
+
+
+@lru_cache(maxsize=64)
+def _route(name: str, site_url: str, urlconf: Any, prefix: str) -> str:
+    """The absolute URL of ``name`` with a slot for the token: reversed once, not per link."""
+    return urljoin(site_url + "/", reverse(name, args=[_SLOT], urlconf=urlconf))
+
+
+def _link(name: str, token: str) -> str:
+    urlconf = get_urlconf() or settings.ROOT_URLCONF  # keys the cache: tests swap URLconfs
+    return _route(name, conf.SITE_URL, urlconf, get_script_prefix()).replace(_SLOT, token)
+
+
 def recovery_url(message_id: int, cart_key: str) -> str:
-    token = make_token("recover", {"m": message_id, "k": cart_key})
-    return absolute(reverse("remarket:recover", args=[token]))
+    return _link("remarket:recover", make_token("recover", {"m": message_id, "k": cart_key}))
 
 
 def click_url(message_id: int, target: str) -> str:
-    token = make_token("click", {"m": message_id, "u": target})
-    return absolute(reverse("remarket:click", args=[token]))
+    return _link("remarket:click", make_token("click", {"m": message_id, "u": target}))
 
 
 def unsubscribe_url(contact_id: int, message_id: int | None = None) -> str:
     token = make_token("unsubscribe", {"c": contact_id, "m": message_id})
-    return absolute(reverse("remarket:unsubscribe", args=[token]))
+    return _link("remarket:unsubscribe", token)
 
 
 def preferences_url(contact_id: int) -> str:
-    token = make_token("preferences", {"c": contact_id})
-    return absolute(reverse("remarket:preferences", args=[token]))
+    return _link("remarket:preferences", make_token("preferences", {"c": contact_id}))
 
 
 def shop_hosts() -> set[str]:

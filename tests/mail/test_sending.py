@@ -126,3 +126,47 @@ def test_an_answer_lost_on_the_way_back_is_reviewed_not_resent(failing, clock, e
     message = Message.objects.get()
     assert message.status == "review"
     assert failing.delivered == []
+
+
+@pytest.fixture
+def postmark(settings, shop, clock):
+    """One due cart email, sent through anymail's real Postmark backend."""
+    make_flow(settings={"idle_minutes": 60}, delays=(HOUR,))
+    consenting("ann@example.com")
+    shop.cart(email="ann@example.com", touched=NOON)
+    clock.shift(HOUR)
+    settings.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
+    return settings
+
+
+def test_a_429_or_500_from_the_real_postmark_backend_is_retried(postmark):
+    from tests.esp_simulator import esp_simulator
+
+    with esp_simulator(fail_rate=1.0) as esp:
+        postmark.ANYMAIL = esp.settings()["ANYMAIL"]
+        tick()
+        record = esp.record()
+
+    message = Message.objects.get()
+    assert (message.status, message.handed_at) == ("scheduled", None)
+    assert "429" in message.reason or "500" in message.reason
+    assert record["accepted"] == []
+    assert record["requests"] == 1
+
+
+def test_a_refused_connection_through_anymail_is_retried(postmark):
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    postmark.ANYMAIL = {
+        "POSTMARK_SERVER_TOKEN": "x",
+        "POSTMARK_API_URL": f"http://127.0.0.1:{port}/",
+    }
+
+    tick()
+
+    message = Message.objects.get()
+    assert (message.status, message.handed_at) == ("scheduled", None)
+    assert message.reason.startswith("retry after attempt 1")
