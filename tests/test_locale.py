@@ -22,21 +22,27 @@ CATALOGS = [app / "locale" / lang / "LC_MESSAGES" for app in APPS for lang in LA
 
 
 def read_po(path: Path) -> dict[str, tuple[str, bool]]:
-    """msgid -> (msgstr, fuzzy) for every entry of a .po file (plurals not used here)."""
+    """msgid -> (msgstr, fuzzy) for every entry of a .po file.
+
+    A plural entry stands by its first form, ``msgstr[0]``, and counts as untranslated
+    ("") while any of its forms is empty.
+    """
     entries: dict[str, tuple[str, bool]] = {}
     for block in path.read_text(encoding="utf-8").split("\n\n"):
         fuzzy = "#, fuzzy" in block
         fields: dict[str, str] = {}
         key = ""
         for line in block.splitlines():
-            match = re.match(r'^(msgctxt|msgid|msgstr)\s+"(.*)"$', line)
+            match = re.match(r'^(msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?)\s+"(.*)"$', line)
             if match:
                 key = match.group(1)
                 fields[key] = match.group(2)
             elif line.startswith('"') and key:
                 fields[key] += line[1:-1]
+        forms = [value for name, value in sorted(fields.items()) if name.startswith("msgstr[")]
+        msgstr = (forms[0] if all(forms) else "") if forms else fields.get("msgstr", "")
         if fields.get("msgid"):
-            entries[fields["msgid"]] = (fields.get("msgstr", ""), fuzzy)
+            entries[fields["msgid"]] = (msgstr, fuzzy)
     return entries
 
 
@@ -57,7 +63,10 @@ def test_the_compiled_catalog_matches_the_source(catalog):
     for msgid, (msgstr, _) in read_po(catalog / "django.po").items():
         text = msgid.encode().decode("unicode_escape").encode("latin-1").decode("utf-8")
         wanted = msgstr.encode().decode("unicode_escape").encode("latin-1").decode("utf-8")
-        assert compiled.gettext(text) == wanted, f"stale .mo: run compilemessages ({msgid!r})"
+        # A plural entry is stored under (msgid, form); gettext() would not find it.
+        plural = (text, 0) in compiled._catalog
+        got = compiled._catalog[(text, 0)] if plural else compiled.gettext(text)
+        assert got == wanted, f"stale .mo: run compilemessages ({msgid!r})"
 
 
 @pytest.mark.skipif(

@@ -36,8 +36,11 @@
             .every((field) => !field.value.trim());
     }
 
+    // Translated by the template (flow/change_form.html); English if the element is absent.
     function label(text) {
-        return window.gettext ? window.gettext(text) : text;
+        const labels = document.getElementById("remarket-builder-labels");
+        const key = text === "Move up" ? "moveUp" : "moveDown";
+        return (labels && labels.dataset[key]) || text;
     }
 
     function addMoveButtons(group, row) {
