@@ -34,6 +34,8 @@ DEFAULTS: dict[str, Any] = {
     "LINK_MAX_AGE": timedelta(days=30),
     "LINK_HOSTS": (),
     "MAX_SEND_ATTEMPTS": 5,
+    # Ad-platform tags (remarket.tracking.providers): key -> options, in page order.
+    "PROVIDERS": {},
 }
 
 
@@ -148,6 +150,12 @@ class RemarketSettings:
     def MAX_SEND_ATTEMPTS(self) -> int:
         """Tries per message when the ESP fails transiently (429, 5xx, no connection)."""
         return self.get("MAX_SEND_ATTEMPTS")
+
+    @property
+    def PROVIDERS(self) -> dict[str, dict[str, Any]]:
+        """Ad-platform tags: provider key (or dotted path) -> its options."""
+        value = self.get("PROVIDERS")
+        return value if isinstance(value, dict) else {}
 
 
 conf = RemarketSettings()
