@@ -17,7 +17,9 @@ class RemarketConfig(AppConfig):
         from remarket.checks import check_settings
         from remarket.mail.tracking import on_tracking
         from remarket.people.receivers import on_user_logged_in
+        from remarket.tracking.receivers import on_user_logged_in as link_visitor
 
         checks.register(check_settings, "remarket")
         user_logged_in.connect(on_user_logged_in, dispatch_uid="remarket.people.login")
+        user_logged_in.connect(link_visitor, dispatch_uid="remarket.tracking.login")
         tracking.connect(on_tracking, dispatch_uid="remarket.mail.tracking")

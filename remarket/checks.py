@@ -27,6 +27,7 @@ remarket.E108    the map cannot tell whether a cart has been ordered
 remarket.E109    a filter (``open``, ``available``) is not a valid lookup
 remarket.W101    the cart's last-activity field has no database index
 remarket.W102    carts have neither an email nor a user mapped
+remarket.E2xx    retargeting settings: see :mod:`remarket.tracking.checks`
 remarket.E220+   ``REMARKET['PROVIDERS']``: see :mod:`remarket.tracking.providers.checks`
 ===============  ===========================================================
 """

@@ -36,6 +36,16 @@ DEFAULTS: dict[str, Any] = {
     "MAX_SEND_ATTEMPTS": 5,
     # Ad-platform tags (remarket.tracking.providers): key -> options, in page order.
     "PROVIDERS": {},
+    # Retargeting (remarket.tracking): consent, the first-party cookie, what is skipped.
+    "CONSENT": "required",
+    "COOKIE_NAME": "remarket_id",
+    "CONSENT_COOKIE_NAME": "remarket_consent",
+    "COOKIE_AGE": timedelta(days=365),
+    "COOKIE_DOMAIN": None,
+    "INTERNAL_IPS": (),
+    "TRACK_STAFF": False,
+    "NO_INLINE": False,
+    "SKIP_PATHS": (),
 }
 
 
@@ -156,6 +166,51 @@ class RemarketSettings:
         """Ad-platform tags: provider key (or dotted path) -> its options."""
         value = self.get("PROVIDERS")
         return value if isinstance(value, dict) else {}
+
+    @property
+    def CONSENT(self) -> str:
+        """``"required"`` (opt-in), ``"implied"`` (opt-out) or a dotted callable (a CMP)."""
+        return self.get("CONSENT")
+
+    @property
+    def COOKIE_NAME(self) -> str:
+        """Name of the first-party visitor cookie (an opaque random id)."""
+        return self.get("COOKIE_NAME")
+
+    @property
+    def CONSENT_COOKIE_NAME(self) -> str:
+        """Name of the strictly necessary cookie that remembers the banner choice."""
+        return self.get("CONSENT_COOKIE_NAME")
+
+    @property
+    def COOKIE_AGE(self) -> timedelta:
+        """Lifetime of remarket's cookies (browsers cap cookies at 400 days)."""
+        return self.get("COOKIE_AGE")
+
+    @property
+    def COOKIE_DOMAIN(self) -> str | None:
+        """``Domain`` of the cookies, e.g. ``".shop.example"``; ``None``: this host only."""
+        return self.get("COOKIE_DOMAIN")
+
+    @property
+    def INTERNAL_IPS(self) -> tuple[str, ...]:
+        """Address ranges (CIDR) whose pages carry no pixels, e.g. the office."""
+        return tuple(self.get("INTERNAL_IPS"))
+
+    @property
+    def TRACK_STAFF(self) -> bool:
+        """Whether staff users get pixels too (off: staff browsing never feeds ads)."""
+        return self.get("TRACK_STAFF")
+
+    @property
+    def NO_INLINE(self) -> bool:
+        """Emit a JSON data block and one static loader instead of inline scripts."""
+        return self.get("NO_INLINE")
+
+    @property
+    def SKIP_PATHS(self) -> tuple[str, ...]:
+        """Path prefixes the tracking middleware ignores besides static, media and admin."""
+        return tuple(self.get("SKIP_PATHS"))
 
 
 conf = RemarketSettings()

@@ -7,11 +7,13 @@ from remarket.insights.models import Conversion
 from remarket.mail.models import Message, MessageEvent
 from remarket.people.activity import Activity
 from remarket.people.models import Contact
+from remarket.people.visitors import ConsentRecord, Visitor
 from remarket.shop.models import CartEmail
 
 __all__ = [
     "Activity",
     "CartEmail",
+    "ConsentRecord",
     "Contact",
     "Conversion",
     "Cursor",
@@ -21,4 +23,5 @@ __all__ = [
     "Message",
     "MessageEvent",
     "Step",
+    "Visitor",
 ]

@@ -1,0 +1,146 @@
+"""The tracking state of one request (``request.remarket``), built lazily and cheaply.
+
+Reading it costs no query: consent comes from a cookie and a header, the visitor id from
+another cookie. Writes (cookies, click ids) happen once, when the middleware finishes.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING, Any
+
+from remarket.conf import conf
+from remarket.tracking import identity
+from remarket.tracking.consent import DENIED, GRANTED, Consent, resolve
+from remarket.tracking.events import ConsentState
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest, HttpResponse
+
+FBP, FBC = "_fbp", "_fbc"
+
+
+@lru_cache(maxsize=16)
+def _networks(ranges: tuple[str, ...]) -> tuple[Any, ...]:
+    return tuple(ipaddress.ip_network(r, strict=False) for r in ranges)
+
+
+def is_internal(address: str, ranges: tuple[str, ...]) -> bool:
+    """Whether ``address`` falls in one of the CIDR ``ranges`` (bad addresses: no)."""
+    if not ranges:
+        return False
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in _networks(ranges))
+
+
+class Tracker:
+    """What remarket knows and may do for one request."""
+
+    def __init__(self, request: HttpRequest) -> None:
+        self.request = request
+        self._minted = ""
+        self._choice: tuple[str, str] | None = None
+        self.known_contact: int | None = None
+        self.recorded = False
+        """Whether an event was stored in this request (audiences are then re-checked)."""
+
+    @cached_property
+    def consent(self) -> Consent:
+        return resolve(self.request)
+
+    @property
+    def marketing(self) -> bool:
+        """Whether retargeting (cookie, pixels, events) may run for this request."""
+        return self.consent.marketing
+
+    @cached_property
+    def _cookie_id(self) -> str | None:
+        return identity.valid_visitor_id(self.request.COOKIES.get(conf.COOKIE_NAME))
+
+    def visitor_key(self) -> str | None:
+        """The visitor id, minted on first need; ``None`` without consent."""
+        if not self.marketing:
+            return None
+        if self._cookie_id:
+            return self._cookie_id
+        if not self._minted:
+            self._minted = identity.new_visitor_id()
+        return self._minted
+
+    def contact_id(self) -> int | None:
+        """The contact this browser was identified as (login or checkout email)."""
+        if self.known_contact is None and hasattr(self.request, "session"):
+            self.known_contact = self.request.session.get(identity.SESSION_CONTACT)
+        return self.known_contact
+
+    @cached_property
+    def suppressed(self) -> bool:
+        """No pixels for staff (unless TRACK_STAFF) or internal addresses."""
+        user = getattr(self.request, "user", None)
+        if not conf.TRACK_STAFF and user is not None and getattr(user, "is_staff", False):
+            return True
+        return is_internal(self.request.META.get("REMOTE_ADDR", ""), conf.INTERNAL_IPS)
+
+    def choose(self, granted: bool, receipt: str) -> None:
+        """Apply a choice made in this request (the consent endpoint, shop code)."""
+        self._choice = (GRANTED if granted else DENIED, receipt)
+        current = self.consent
+        state = ConsentState.granted() if granted and not current.gpc else ConsentState.denied()
+        self.__dict__["consent"] = Consent(state, decided=True, gpc=current.gpc, receipt=receipt)
+
+    def write_cookies(self, response: HttpResponse) -> None:
+        """Set or delete remarket's cookies on the way out; idempotent."""
+        request, cookies = self.request, self.request.COOKIES
+        options = {
+            "max_age": int(conf.COOKIE_AGE.total_seconds()),
+            "domain": conf.COOKIE_DOMAIN,
+            "secure": request.is_secure(),
+            "samesite": "Lax",
+        }
+        if self._choice:
+            # Strictly necessary: remembers the choice itself, readable by the server only.
+            value = f"{self._choice[0]}.{self._choice[1]}"
+            response.set_cookie(conf.CONSENT_COOKIE_NAME, value, httponly=True, **options)
+        if not self.marketing:
+            for name in (conf.COOKIE_NAME, FBP, FBC):
+                if name in cookies:
+                    response.delete_cookie(name, domain=conf.COOKIE_DOMAIN, samesite="Lax")
+            return
+        if self.visitor_key() == self._minted and self._minted:
+            response.set_cookie(conf.COOKIE_NAME, self._minted, httponly=True, **options)
+        if not _meta_enabled():
+            return
+        # Meta's pixel reads these, so they cannot be HttpOnly.
+        fbclid = request.GET.get("fbclid", "") if request.method == "GET" else ""
+        if fbclid and identity.fbc_click_id(cookies.get(FBC)) != fbclid:
+            response.set_cookie(FBC, identity.make_fbc(fbclid), **options)
+        if not identity.valid_fb_cookie(cookies.get(FBP)):
+            response.set_cookie(FBP, identity.make_fbp(), **options)
+
+    def capture_clicks(self) -> None:
+        """Keep the click ids and campaign tags a consenting visitor landed with."""
+        if self.request.method != "GET" or not self.request.GET or not self.marketing:
+            return
+        found = identity.capture(self.request.GET)
+        key = self.visitor_key()
+        if found and key:
+            identity.remember_clicks(key, found, self.request.path)
+
+
+def _meta_enabled() -> bool:
+    from remarket.tracking.providers import enabled_providers
+
+    return any(provider.key == "meta" for provider in enabled_providers())
+
+
+def get_tracker(request: HttpRequest) -> Tracker:
+    """``request.remarket``, created on first use when the middleware did not run."""
+    tracker = getattr(request, "remarket", None)
+    if not isinstance(tracker, Tracker):
+        tracker = Tracker(request)
+        request.remarket = tracker
+    return tracker

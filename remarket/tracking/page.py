@@ -1,0 +1,142 @@
+"""What ``{% remarket_head %}`` and ``{% remarket_event %}`` put on a page.
+
+Order, as Consent Mode and every vendor require: the queue stubs, consent defaults
+(denied) and the visitor's actual consent, each provider's setup, the vendor scripts,
+then queued events and audience matches. In ``NO_INLINE`` mode the same calls travel in a
+JSON data block that one static loader replays, so the page has no inline code at all.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.templatetags.static import static
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from remarket.conf import conf
+from remarket.tracking import render
+from remarket.tracking.context import get_tracker
+from remarket.tracking.events import Call, ConsentState, Event
+from remarket.tracking.queue import build_event, check_audiences, decode, store_activity, take_queue
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from remarket.tracking.providers.base import Provider
+
+
+def _providers() -> list[Provider]:
+    from remarket.tracking.providers import enabled_providers
+
+    return enabled_providers()
+
+
+def active(request: HttpRequest | None) -> bool:
+    """Whether this request may carry pixels: consent given, not staff, not internal."""
+    if request is None:
+        return False
+    tracker = get_tracker(request)
+    return tracker.marketing and not tracker.suppressed
+
+
+def head_calls(providers: list[Provider], state: ConsentState) -> list[Call]:
+    """Consent defaults, the actual consent, then setup, for every provider."""
+    calls: list[Call] = []
+    for provider in providers:
+        calls += provider.consent(ConsentState.denied(), default=True)
+    for provider in providers:
+        calls += provider.consent(state, default=False)
+    for provider in providers:
+        calls += provider.setup()
+    return calls
+
+
+def event_calls(providers: list[Provider], events: list[Event]) -> list[Call]:
+    return [call for event in events for provider in providers for call in provider.event(event)]
+
+
+def audience_calls(providers: list[Provider], matches: list[tuple[str, str]]) -> list[Call]:
+    return [
+        call
+        for name, event_id in matches
+        for provider in providers
+        for call in provider.audience(name, event_id)
+    ]
+
+
+def _collect_url() -> str:
+    try:
+        return reverse("remarket:collect")
+    except NoReverseMatch:
+        return ""
+
+
+def head(request: HttpRequest | None, context: Any = None) -> SafeString:
+    """The whole ``{% remarket_head %}`` output ("" without consent, for staff...)."""
+    if request is None:
+        return mark_safe("")
+    tracker = get_tracker(request)
+    if not tracker.marketing:
+        return mark_safe("")
+    # The page view is activity (URL audiences count it) even where no pixel is shown.
+    store_activity(request, build_event("page_view"))
+    entries = take_queue(request)
+    matches = [(e["audience"], e["id"]) for e in entries if "audience" in e]
+    matches += check_audiences(request)
+    if tracker.suppressed:
+        return mark_safe("")
+    providers = _providers()
+    events = [decode(e["event"]) for e in entries if "event" in e]
+    calls = [
+        *head_calls(providers, tracker.consent.state),
+        *event_calls(providers, events),
+        *audience_calls(providers, matches),
+    ]
+    scripts = [url for url in (p.script_url() for p in providers) if url]
+    nonce = render.get_nonce(request, context)
+    collect = _collect_url()
+    # The engagement beacon (seconds on the page, for "spent S seconds" audiences).
+    beacon = (
+        format_html(
+            '<script defer src="{}" data-collect="{}"{}></script>',
+            static("remarket/tracking/engagement.js"),
+            collect,
+            render.nonce_attr(nonce),
+        )
+        if collect
+        else mark_safe("")
+    )
+    if conf.NO_INLINE:
+        data = {
+            "stubs": reverse("remarket:stubs") if providers else "",
+            "scripts": scripts,
+            "calls": render.calls_data(calls),
+        }
+        loader = static("remarket/tracking/loader.js")
+        block = render.data_block(data, element_id="remarket-data")
+        return block + render.script_tags([loader], nonce, attrs="defer") + beacon
+    code = "\n".join(filter(None, [*(p.stub() for p in providers), render.calls_js(calls)]))
+    return render.inline_script(code, nonce) + render.script_tags(scripts, nonce) + beacon
+
+
+def stubs_js() -> str:
+    """Every enabled provider's stub, for the no-inline loader (constant per settings)."""
+    return "\n".join(filter(None, (p.stub() for p in _providers())))
+
+
+def event_tag(request: HttpRequest | None, name: str, context: Any = None, **data: Any) -> str:
+    """``{% remarket_event %}``: store the event and emit its calls right here."""
+    if request is None or not get_tracker(request).marketing:
+        return mark_safe("")
+    event = build_event(name, **data)
+    store_activity(request, event)
+    if not active(request):
+        return mark_safe("")
+    calls = event_calls(_providers(), [event])
+    if not calls:
+        return mark_safe("")
+    if conf.NO_INLINE:
+        return render.data_block({"calls": render.calls_data(calls)})
+    return render.inline_script(render.calls_js(calls), render.get_nonce(request, context))
