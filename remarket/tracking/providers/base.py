@@ -137,9 +137,14 @@ def number(amount: Decimal | float | int) -> float | int:
 
 
 def event_value(event: Event) -> Decimal | None:
-    """The event's value, or the sum of its items when every item has a price."""
+    """The event's value, or the sum of its items when every item has a price.
+
+    A list view gets no derived value: the products shown are not a basket.
+    """
     if event.value is not None:
         return event.value
+    if event.name == "view_item_list":
+        return None
     if event.items and all(item.price is not None for item in event.items):
         return sum((item.price * item.quantity for item in event.items), Decimal(0))  # type: ignore[operator]
     return None
