@@ -9,9 +9,12 @@ from remarket.people.activity import Activity
 from remarket.people.models import Contact
 from remarket.people.visitors import ConsentRecord, Visitor
 from remarket.shop.models import CartEmail
+from remarket.tracking.models import AudienceMatch, AudienceRule
 
 __all__ = [
     "Activity",
+    "AudienceMatch",
+    "AudienceRule",
     "CartEmail",
     "ConsentRecord",
     "Contact",

@@ -1,0 +1,1 @@
+from remarket.admin import audiences  # noqa: F401
