@@ -107,7 +107,7 @@ class Tracker:
             response.set_cookie(conf.CONSENT_COOKIE_NAME, value, httponly=True, **options)
         if not self.marketing:
             for name in (conf.COOKIE_NAME, FBP, FBC):
-                if name in cookies:
+                if cookies.get(name):
                     response.delete_cookie(name, domain=conf.COOKIE_DOMAIN, samesite="Lax")
             return
         if self.visitor_key() == self._minted and self._minted:

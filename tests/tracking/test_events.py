@@ -122,7 +122,7 @@ def test_identify_links_the_visitor_and_earlier_activity_follows(consenting, rf)
 def test_logging_in_links_the_visitor(consenting):
     consenting.get("/add/")
     user = User.objects.create_user("ann", "ann@example.com", "pw")
-    consenting.force_login(user)  # sends user_logged_in with a request
+    consenting.post("/signin/", {"username": "ann", "password": "pw"})
     consenting.get("/add/")
 
     contact = Contact.objects.get(user=user)

@@ -100,7 +100,8 @@ def test_five_part_fb_cookies_pass_through(client, with_meta):
     assert "_fbp" not in response.cookies
 
 
-def test_no_meta_cookies_without_the_meta_provider(client):
+def test_no_meta_cookies_without_the_meta_provider(client, settings):
+    settings.REMARKET = {**settings.REMARKET, "PROVIDERS": {}}
     accept(client)
     client.get("/bare/?fbclid=abc")
     assert "_fbc" not in client.cookies

@@ -147,6 +147,7 @@ def test_nothing_for_internal_addresses(request_, settings):
     settings.REMARKET = {**settings.REMARKET, "INTERNAL_IPS": ["127.0.0.0/8"]}
     assert head(request_) == ""  # RequestFactory's REMOTE_ADDR is 127.0.0.1
     settings.REMARKET = {**settings.REMARKET, "INTERNAL_IPS": ["10.0.0.0/8"]}
+    del request_.remarket  # a new request would judge afresh
     assert head(request_) != ""
 
 
