@@ -84,7 +84,9 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
         )
     errors += _positive_int("BATCH_SIZE", 500, "remarket.E006")
     errors += _check_providers()
-    return errors + _check_scheduling() + _check_adapter()
+    from remarket.tracking.checks import check_tracking
+
+    return errors + _check_scheduling() + _check_adapter() + check_tracking()
 
 
 def _positive_int(key: str, default: int, check_id: str) -> list[checks.CheckMessage]:
