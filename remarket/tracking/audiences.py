@@ -9,7 +9,7 @@ in Python over the activity rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -52,7 +52,8 @@ def newly_matched(visitor_id: str, now: datetime) -> list[str]:
         .order_by("-created_at")
         .values_list("kind", "product_id", "data", "created_at", "contact_id")[:ACTIVITY_LIMIT]
     )
-    matched = [rule for rule in rules if matches(rule, [r[:4] for r in rows], now)]
+    recent = Recent([(k, p, d if isinstance(d, dict) else {}, t) for k, p, d, t, _ in rows], now)
+    matched = [rule for rule in rules if recent.matches(rule)]
     if not matched:
         return []
     contact_id = next((row[4] for row in rows if row[4] is not None), None)
@@ -72,41 +73,76 @@ def newly_matched(visitor_id: str, now: datetime) -> list[str]:
     return [rule.name for rule in matched if rule.pk in mine]
 
 
-def matches(rule: AudienceRule, rows: Iterable[Row], now: datetime) -> bool:
-    """Whether activity ``rows`` (kind, product id, data, time) satisfy ``rule`` at ``now``."""
-    since = now - timedelta(days=rule.days)
-    recent = [row for row in rows if row[3] >= since and row[0] in KINDS_READ[rule.kind]]
-    if rule.kind == Kind.URL_VISITS:
-        pattern = url_regex(rule.url_pattern)
-        visits = sum(1 for row in recent if pattern.match(str(row[2].get("path", ""))))
-        return visits >= rule.min_count
-    if rule.kind == Kind.VIEWED_PRODUCT:
-        wanted = set(rule.product_id_list())
-        views = sum(1 for row in recent if wanted & _product_ids(row))
-        return views >= rule.min_count
-    if rule.kind == Kind.VIEWED_CATEGORY:
-        wanted_category = rule.category.strip().casefold()
-        views = sum(
-            1
-            for row in recent
-            if str(row[2].get("category", "")).strip().casefold() == wanted_category
+class Recent:
+    """One visitor's recent activity, summarised once per (kind, period) for every rule.
+
+    Rules then read small summaries (visits per path, views per product set, seconds in
+    total) instead of every row, so a hundred rules over a thousand rows stay cheap.
+    """
+
+    def __init__(self, rows: list[Row], now: datetime) -> None:
+        self.rows = rows
+        self.now = now
+        self._summaries: dict[tuple[str, int], Any] = {}
+        # Purchases of the whole fetched period count: one after an add ends "cart, no buy".
+        self.last_purchase = max((row[3] for row in rows if row[0] == "purchase"), default=None)
+
+    def _window(self, kinds: tuple[str, ...], days: int) -> list[Row]:
+        since = self.now - timedelta(days=days)
+        return [row for row in self.rows if row[0] in kinds and row[3] >= since]
+
+    def _summary(self, what: str, days: int) -> Any:
+        key = (what, days)
+        if key not in self._summaries:
+            self._summaries[key] = getattr(self, f"_summarise_{what}")(days)
+        return self._summaries[key]
+
+    def _summarise_paths(self, days: int) -> Counter[str]:
+        return Counter(str(row[2].get("path", "")) for row in self._window(("page_view",), days))
+
+    def _summarise_products(self, days: int) -> Counter[frozenset[str]]:
+        return Counter(_product_ids(row) for row in self._window(("view_item",), days))
+
+    def _summarise_categories(self, days: int) -> Counter[str]:
+        kinds = KINDS_READ[Kind.VIEWED_CATEGORY]
+        return Counter(
+            str(row[2].get("category", "")).strip().casefold() for row in self._window(kinds, days)
         )
-        return views >= rule.min_count
-    if rule.kind == Kind.CART_WITHOUT_PURCHASE:
-        added = [row[3] for row in recent if row[0] == "add_to_cart"]
-        bought = [row[3] for row in rows if row[0] == "purchase"]
-        return bool(added) and (not bought or max(bought) < max(added))
-    if rule.kind == Kind.ENGAGED:
-        return sum(_seconds(row) for row in recent) >= rule.min_seconds
-    return False
+
+    def _summarise_seconds(self, days: int) -> int:
+        return sum(_seconds(row) for row in self._window(("engagement",), days))
+
+    def _summarise_last_added(self, days: int) -> datetime | None:
+        return max((row[3] for row in self._window(("add_to_cart",), days)), default=None)
+
+    def matches(self, rule: AudienceRule) -> bool:
+        """Whether this activity satisfies ``rule``."""
+        if rule.kind == Kind.URL_VISITS:
+            pattern = url_regex(rule.url_pattern)
+            paths = self._summary("paths", rule.days)
+            return sum(n for path, n in paths.items() if pattern.match(path)) >= rule.min_count
+        if rule.kind == Kind.VIEWED_PRODUCT:
+            wanted = set(rule.product_id_list())
+            views = self._summary("products", rule.days)
+            return sum(n for ids, n in views.items() if wanted & ids) >= rule.min_count
+        if rule.kind == Kind.VIEWED_CATEGORY:
+            views = self._summary("categories", rule.days)
+            return views[rule.category.strip().casefold()] >= rule.min_count
+        if rule.kind == Kind.CART_WITHOUT_PURCHASE:
+            added = self._summary("last_added", rule.days)
+            bought = self.last_purchase
+            return added is not None and (bought is None or bought < added)
+        if rule.kind == Kind.ENGAGED:
+            return self._summary("seconds", rule.days) >= rule.min_seconds
+        return False
 
 
-def _product_ids(row: Row) -> set[str]:
+def _product_ids(row: Row) -> frozenset[str]:
     ids = row[2].get("product_ids")
     found = {str(i) for i in ids} if isinstance(ids, list) else set()
     if row[1]:
         found.add(row[1])
-    return found
+    return frozenset(found)
 
 
 def _seconds(row: Row) -> int:
