@@ -95,6 +95,8 @@ class Tracker:
     def write_cookies(self, response: HttpResponse) -> None:
         """Set or delete remarket's cookies on the way out; idempotent."""
         request, cookies = self.request, self.request.COOKIES
+        if not self._choice and not self.marketing and not cookies:
+            return  # the common case of a first visit before consent: nothing to do
         options = {
             "max_age": int(conf.COOKIE_AGE.total_seconds()),
             "domain": conf.COOKIE_DOMAIN,
