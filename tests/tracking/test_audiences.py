@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from remarket.people.activity import Activity
 from remarket.people.models import Contact
@@ -208,11 +209,12 @@ def test_url_patterns(pattern, path, expected):
 )
 def test_a_rule_that_cannot_work_is_refused_with_a_reason(fields, field, words):
     candidate = AudienceRule(**{"name": "x", **fields})
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(ValidationError) as caught, translation.override("en"):
         candidate.full_clean()
     assert any(words in message for message in caught.value.message_dict[field])
 
 
+@translation.override("en")
 def test_describe_reads_like_a_sentence():
     assert (
         AudienceRule(kind="url_visits", url_pattern="/offers/", min_count=3, days=7).describe()
