@@ -147,3 +147,30 @@ def test_the_beacon_stores_nothing_without_consent(client):
     response = client.post("/remarket/collect/", '{"seconds": 5}', content_type="text/plain")
     assert response.status_code == 204
     assert not Activity.objects.exists()
+
+
+def test_the_third_visit_to_an_offer_page_announces_the_audience(consenting):
+    from remarket.tracking.models import AudienceRule
+
+    AudienceRule.objects.create(
+        name="offer-page-3x", kind=AudienceRule.Kind.URL_VISITS, url_pattern="/page/", min_count=3
+    )
+    pages = [consenting.get("/page/").content.decode() for _ in range(4)]
+
+    assert ["remarket_audience" in html for html in pages] == [False, False, True, False]
+    assert 'fbq("trackCustom","remarket_audience",{"audience":"offer-page-3x"}' in pages[2]
+
+
+def test_an_audience_completed_before_a_redirect_fires_on_the_next_page(consenting):
+    from remarket.tracking.models import AudienceRule
+
+    AudienceRule.objects.create(
+        name="mug-fans", kind=AudienceRule.Kind.VIEWED_PRODUCT, product_ids="sku-9"
+    )
+    AudienceRule.objects.create(name="carted", kind=AudienceRule.Kind.CART_WITHOUT_PURCHASE, days=1)
+    response = consenting.get("/add/", follow=True)
+
+    assert (
+        'fbq("trackCustom","remarket_audience",{"audience":"carted"}' in response.content.decode()
+    )
+    assert "mug-fans" not in response.content.decode()
