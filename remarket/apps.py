@@ -13,13 +13,19 @@ class RemarketConfig(AppConfig):
         from anymail.signals import tracking
         from django.contrib.auth.signals import user_logged_in
         from django.core import checks
+        from django.db.models.signals import post_delete, post_save
 
         from remarket.checks import check_settings
         from remarket.mail.tracking import on_tracking
         from remarket.people.receivers import on_user_logged_in
+        from remarket.tracking.audiences import forget_rules
+        from remarket.tracking.models import AudienceRule
         from remarket.tracking.receivers import on_user_logged_in as link_visitor
 
         checks.register(check_settings, "remarket")
         user_logged_in.connect(on_user_logged_in, dispatch_uid="remarket.people.login")
         user_logged_in.connect(link_visitor, dispatch_uid="remarket.tracking.login")
         tracking.connect(on_tracking, dispatch_uid="remarket.mail.tracking")
+        # Pages cache the audience rules per process; a saved or deleted rule refreshes them.
+        post_save.connect(forget_rules, sender=AudienceRule, dispatch_uid="remarket.rules.save")
+        post_delete.connect(forget_rules, sender=AudienceRule, dispatch_uid="remarket.rules.del")

@@ -1,7 +1,9 @@
 """Typed access to ``settings.REMARKET``.
 
-``conf`` reads the setting on every attribute access, so ``override_settings`` and
-settings changed in tests take effect at once. Nothing here validates: that is the job
+``conf`` keeps the ``REMARKET`` dict it last read and drops it when Django's
+``setting_changed`` signal names ``REMARKET``, so ``override_settings`` and settings
+changed in tests take effect at once, while a page that reads ten keys pays for one
+lookup on Django's lazy settings object instead of ten. Nothing here validates: that is the job
 of the system checks in :mod:`remarket.checks`, which report every problem with a hint.
 """
 
@@ -11,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.signals import setting_changed
 
 #: Every top-level key remarket understands, with its default.
 DEFAULTS: dict[str, Any] = {
@@ -52,11 +55,22 @@ DEFAULTS: dict[str, Any] = {
 class RemarketSettings:
     """One attribute per ``REMARKET`` key; unset keys fall back to :data:`DEFAULTS`."""
 
+    _raw: dict[str, Any] | None = None
+
     @property
     def raw(self) -> dict[str, Any]:
         """The user's ``REMARKET`` dict as written (empty when unset or not a dict)."""
-        value = getattr(settings, "REMARKET", None)
-        return value if isinstance(value, dict) else {}
+        raw = RemarketSettings._raw
+        if raw is None:
+            value = getattr(settings, "REMARKET", None)
+            raw = RemarketSettings._raw = value if isinstance(value, dict) else {}
+        return raw
+
+    @staticmethod
+    def forget(**kwargs: Any) -> None:
+        """Read ``settings.REMARKET`` afresh on next use (``setting_changed`` receiver)."""
+        if kwargs.get("setting", "REMARKET") == "REMARKET":
+            RemarketSettings._raw = None
 
     def get(self, key: str) -> Any:
         return self.raw.get(key, DEFAULTS[key])
@@ -214,3 +228,4 @@ class RemarketSettings:
 
 
 conf = RemarketSettings()
+setting_changed.connect(RemarketSettings.forget, dispatch_uid="remarket.conf.forget")

@@ -142,3 +142,13 @@ def page(browser: Any) -> Iterator[Any]:
         yield context.new_page()
     finally:
         context.close()
+
+
+@pytest.fixture(autouse=True)
+def fresh_audience_rules() -> Iterator[None]:
+    """Rules cached by one test must not outlive its rolled-back transaction."""
+    from remarket.tracking import audiences
+
+    audiences._cached = None
+    yield
+    audiences._cached = None

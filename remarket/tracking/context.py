@@ -45,8 +45,8 @@ class Tracker:
         self._minted = ""
         self._choice: tuple[str, str] | None = None
         self.known_contact: int | None = None
-        self.recorded = False
-        """Whether an event was stored in this request (audiences are then re-checked)."""
+        self.stored: set[str] = set()
+        """Activity kinds stored in this request and not yet checked against audiences."""
 
     @cached_property
     def consent(self) -> Consent:

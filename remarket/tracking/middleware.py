@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from functools import lru_cache
+from typing import Any
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponse
 from django.urls import NoReverseMatch, reverse
 
@@ -20,24 +21,34 @@ from remarket.tracking.context import Tracker
 from remarket.tracking.queue import queue_audiences
 
 
-@lru_cache(maxsize=8)
-def _skipped_prefixes(urlconf: str, static: str, media: str, extra: tuple[str, ...]) -> tuple:
-    prefixes = [p for p in (static, media) if p and p.startswith("/") and p != "/"]
+def _skipped_prefixes() -> tuple[str, ...]:
+    prefixes = [p for p in (settings.STATIC_URL, settings.MEDIA_URL) if p and p.startswith("/")]
+    prefixes = [p for p in prefixes if p != "/"]
     with contextlib.suppress(NoReverseMatch):
-        prefixes.append(reverse("admin:index", urlconf=urlconf))
-    return tuple(prefixes) + extra
+        prefixes.append(reverse("admin:index", urlconf=settings.ROOT_URLCONF))
+    return (*prefixes, *conf.SKIP_PATHS)
+
+
+# Built once per settings: a request pays one startswith, not four settings lookups.
+_prefixes: tuple[str, ...] | None = None
+_PREFIX_SETTINGS = {"ROOT_URLCONF", "STATIC_URL", "MEDIA_URL", "REMARKET"}
+
+
+def _forget_prefixes(*, setting: str, **kwargs: Any) -> None:
+    global _prefixes
+    if setting in _PREFIX_SETTINGS:
+        _prefixes = None
+
+
+setting_changed.connect(_forget_prefixes, dispatch_uid="remarket.tracking.skipped")
 
 
 def skipped(path: str) -> bool:
     """Whether the middleware leaves this path alone (static, media, admin, SKIP_PATHS)."""
-    return path.startswith(
-        _skipped_prefixes(
-            str(settings.ROOT_URLCONF),
-            settings.STATIC_URL or "",
-            settings.MEDIA_URL or "",
-            conf.SKIP_PATHS,
-        )
-    )
+    global _prefixes
+    if _prefixes is None:
+        _prefixes = _skipped_prefixes()
+    return path.startswith(_prefixes)
 
 
 class TrackingMiddleware:

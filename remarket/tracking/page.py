@@ -17,6 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from remarket.conf import conf
 from remarket.tracking import render
+from remarket.tracking.audiences import active_rules
 from remarket.tracking.context import get_tracker
 from remarket.tracking.events import Call, ConsentState, Event
 from remarket.tracking.queue import build_event, check_audiences, decode, store_activity, take_queue
@@ -80,8 +81,10 @@ def head(request: HttpRequest | None, context: Any = None) -> SafeString:
     tracker = get_tracker(request)
     if not tracker.marketing:
         return mark_safe("")
-    # The page view is activity (URL audiences count it) even where no pixel is shown.
-    store_activity(request, build_event("page_view"))
+    # A page view is stored only when a page-visit audience counts this path (the rules are
+    # cached per process, so deciding costs no query); it counts even where no pixel shows.
+    if active_rules().wants_page_view(request.path):
+        store_activity(request, build_event("page_view"))
     entries = take_queue(request)
     matches = [(e["audience"], e["id"]) for e in entries if "audience" in e]
     matches += check_audiences(request)

