@@ -51,6 +51,7 @@ def configure(databases: dict) -> None:
 
 def seed(rules: int, rows: int, visitors: int, now) -> list[str]:  # type: ignore[no-untyped-def]
     from remarket.people.activity import Activity
+    from remarket.tracking.audiences import forget_rules
     from remarket.tracking.models import AudienceMatch, AudienceRule
 
     AudienceMatch.objects.all().delete()
@@ -81,6 +82,7 @@ def seed(rules: int, rows: int, visitors: int, now) -> list[str]:  # type: ignor
             Activity.objects.bulk_create(batch)
             batch = []
     Activity.objects.bulk_create(batch)
+    forget_rules()  # bulk_create sends no post_save: drop the process's cached rules
     return ids
 
 

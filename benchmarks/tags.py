@@ -5,11 +5,15 @@
 
 1. ``{% remarket_head %}`` with Meta + Google (Ads and GA4) enabled, for a visitor who
    accepted the banner, with one queued ``add_to_cart`` event, against django-analytical's
-   ``{% facebook_pixel_head %}{% google_analytics_gtag %}`` in the same process. remarket's
-   tag also stores the page view (one INSERT) and re-checks audiences; the "render only"
-   line times the same output without the database (calls built and escaped, HTML joined).
+   ``{% facebook_pixel_head %}{% google_analytics_gtag %}`` in the same process: with no
+   audience rules; with rules this page does not concern (a page-visit rule for /offers/,
+   a viewed-product rule); with a page-visit rule counting this page (the page view's
+   INSERT and one evaluation, for a new visitor each time). "track() + tag" also times the
+   ``track()`` call that queued the event (its INSERT belongs to the add-to-cart view);
+   the "render only" line builds the same output without the database or the session.
 2. ``TrackingMiddleware`` around a bare view, against the bare view alone: a visitor
-   without consent, a consenting visitor with a cookie, and a landing with click ids.
+   without consent, a consenting visitor with a cookie, a returning one who also has
+   Meta's ``_fbp`` cookie, and a landing with click ids.
 
 Django is configured in-process from tests/settings.py with an in-memory SQLite.
 """
@@ -79,13 +83,17 @@ def main() -> None:
     from django.test import RequestFactory
 
     from remarket.tracking import page, render
+    from remarket.tracking.audiences import active_rules
     from remarket.tracking.events import ConsentState
+    from remarket.tracking.identity import new_visitor_id
     from remarket.tracking.middleware import TrackingMiddleware
+    from remarket.tracking.models import AudienceRule
     from remarket.tracking.providers import enabled_providers
-    from remarket.tracking.queue import build_event, track
+    from remarket.tracking.queue import build_event, encode, enqueue, track
 
     factory = RequestFactory()
     consenting = {"remarket_consent": "granted.bench", "remarket_id": "B" * 22}
+    returning = {**consenting, "_fbp": "fb.1.1700000000000.123456789"}
 
     def request(path: str = "/p/mug/", cookies: dict | None = None):
         req = factory.get(path)
@@ -100,9 +108,14 @@ def main() -> None:
     )
     item = {"id": "sku-1", "name": "Sand Mug", "price": "16.00"}
 
-    def remarket_head() -> str:
+    def track_and_head() -> str:
         req = request(cookies=consenting)
         track(req, "add_to_cart", item=item)
+        return remarket_tpl.render(Context({"request": req}))
+
+    def remarket_head(visitor: str = "B" * 22) -> str:
+        req = request(cookies={**consenting, "remarket_id": visitor})
+        enqueue(req, {"event": encode(build_event("add_to_cart", item=item))})
         return remarket_tpl.render(Context({"request": req}))
 
     def remarket_render_only() -> str:
@@ -119,19 +132,40 @@ def main() -> None:
     def analytical_head() -> str:
         return analytical_tpl.render(Context({"request": request()}))
 
+    def rules(*specs: dict) -> None:
+        AudienceRule.objects.all().delete()
+        for number, spec in enumerate(specs):
+            AudienceRule.objects.create(name=f"rule-{number}", **spec)
+        active_rules()  # pages after the first find them in the process cache
+
     print(
         f"Output sizes: remarket {len(remarket_head())} chars (with one event), "
         f"django-analytical {len(analytical_head())} chars (no events)"
     )
-    rows = [
-        ("remarket_head, Meta + Google, 1 event (+INSERT, audiences)", best(remarket_head, n)),
-        ("remarket_head output, render only (no database)", best(remarket_render_only, n)),
-        ("django-analytical facebook_pixel_head + gtag", best(analytical_head, n)),
+    rows = [("django-analytical facebook_pixel_head + gtag", best(analytical_head, n))]
+    rules()
+    rows += [
+        ("remarket_head, 1 queued event, no audience rules", best(remarket_head, n)),
+        ("track() + remarket_head, no audience rules", best(track_and_head, n)),
     ]
-    base = rows[2][1]
-    print(f"\n{'template tags':60} {'us/render':>10} {'vs analytical':>14}")
+    rules(
+        {"kind": "url_visits", "url_pattern": "/offers/", "min_count": 3, "days": 7},
+        {"kind": "viewed_product", "product_ids": "12, 57"},
+    )
+    rows.append(("remarket_head, rules this page does not concern", best(remarket_head, n)))
+    rules({"kind": "url_visits", "url_pattern": "/p/*", "min_count": 3, "days": 7})
+    rows.append(
+        (
+            "remarket_head, a rule counts this page (INSERT + evaluation)",
+            best(lambda: remarket_head(new_visitor_id()), max(n // 4, 50)),
+        )
+    )
+    rules()
+    rows.append(("remarket_head output, render only (no database)", best(remarket_render_only, n)))
+    base = rows[0][1]
+    print(f"\n{'template tags (Meta + Google)':62} {'us/render':>10} {'vs analytical':>14}")
     for label, micro in rows:
-        print(f"{label:60} {micro:10.1f} {micro / base:13.2f}x")
+        print(f"{label:62} {micro:10.1f} {micro / base:13.2f}x")
 
     def bare(req):
         return HttpResponse("<p>bare</p>")
@@ -140,6 +174,7 @@ def main() -> None:
     cases = [
         ("no consent (required mode)", "/p/mug/", {}),
         ("consenting visitor with a cookie", "/p/mug/", consenting),
+        ("returning consenting visitor (cookie + _fbp)", "/p/mug/", returning),
         ("landing with gclid + utm (one UPDATE)", "/p/mug/?gclid=abc&utm_source=x", consenting),
     ]
     print(
@@ -156,8 +191,8 @@ def main() -> None:
             f"{label:60} {bare_us:8.1f} {micro:8.1f} {micro - bare_us:9.1f} {micro / bare_us:5.2f}x"
         )
     # The median of single calls hides GC pauses; the best-of-5 above is the figure to use.
-    samples = [best(lambda: wrapped(request(cookies=consenting)), 1, 1) for _ in range(200)]
-    print(f"\nmedian single call, consenting visitor: {statistics.median(samples):.1f} us")
+    samples = [best(lambda: wrapped(request(cookies=returning)), 1, 1) for _ in range(200)]
+    print(f"\nmedian single call, returning visitor: {statistics.median(samples):.1f} us")
 
 
 if __name__ == "__main__":

@@ -8,8 +8,10 @@ JSON data block that one static loader replays, so the page has no inline code a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.core.signals import setting_changed
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
@@ -74,6 +76,58 @@ def _collect_url() -> str:
         return ""
 
 
+@dataclass(frozen=True)
+class _Constant:
+    """The parts of the head tag that only the settings and the consent state decide."""
+
+    providers: list[Provider]
+    code: str
+    """The stubs and the consent and setup calls, as JavaScript."""
+    calls: list[list[Any]]
+    """The same calls for the no-inline data block."""
+    scripts: list[str]
+    stubs_url: str
+    loader: str
+    beacon: str
+    """The beacon's ``<script`` start tag, escaped, up to where a nonce would go."""
+    collect: str
+
+
+# Keyed by consent state; dropped whenever a setting changes (tests, override_settings).
+_constants: dict[ConsentState, _Constant] = {}
+
+
+def _forget_constants(**kwargs: Any) -> None:
+    _constants.clear()
+
+
+setting_changed.connect(_forget_constants, dispatch_uid="remarket.tracking.page")
+
+
+def _constant(providers: list[Provider], state: ConsentState) -> _Constant:
+    found = _constants.get(state)
+    if found is not None and found.providers is providers:
+        return found
+    calls = head_calls(providers, state)
+    collect = _collect_url()
+    found = _Constant(
+        providers=providers,
+        code="\n".join(filter(None, [*(p.stub() for p in providers), render.calls_js(calls)])),
+        calls=render.calls_data(calls),
+        scripts=[url for url in (p.script_url() for p in providers) if url],
+        stubs_url=reverse("remarket:stubs") if providers else "",
+        loader=static("remarket/tracking/loader.js"),
+        beacon=format_html(
+            '<script defer src="{}" data-collect="{}"',
+            static("remarket/tracking/engagement.js"),
+            collect,
+        ),
+        collect=collect,
+    )
+    _constants[state] = found
+    return found
+
+
 def head(request: HttpRequest | None, context: Any = None) -> SafeString:
     """The whole ``{% remarket_head %}`` output ("" without consent, for staff...)."""
     if request is None:
@@ -91,37 +145,26 @@ def head(request: HttpRequest | None, context: Any = None) -> SafeString:
     if tracker.suppressed:
         return mark_safe("")
     providers = _providers()
+    constant = _constant(providers, tracker.consent.state)
     events = [decode(e["event"]) for e in entries if "event" in e]
-    calls = [
-        *head_calls(providers, tracker.consent.state),
-        *event_calls(providers, events),
-        *audience_calls(providers, matches),
-    ]
-    scripts = [url for url in (p.script_url() for p in providers) if url]
+    calls = [*event_calls(providers, events), *audience_calls(providers, matches)]
     nonce = render.get_nonce(request, context)
-    collect = _collect_url()
     # The engagement beacon (seconds on the page, for "spent S seconds" audiences).
     beacon = (
-        format_html(
-            '<script defer src="{}" data-collect="{}"{}></script>',
-            static("remarket/tracking/engagement.js"),
-            collect,
-            render.nonce_attr(nonce),
-        )
-        if collect
+        mark_safe(f"{constant.beacon}{render.nonce_attr(nonce)}></script>")
+        if constant.collect
         else mark_safe("")
     )
     if conf.NO_INLINE:
         data = {
-            "stubs": reverse("remarket:stubs") if providers else "",
-            "scripts": scripts,
-            "calls": render.calls_data(calls),
+            "stubs": constant.stubs_url,
+            "scripts": constant.scripts,
+            "calls": [*constant.calls, *render.calls_data(calls)],
         }
-        loader = static("remarket/tracking/loader.js")
         block = render.data_block(data, element_id="remarket-data")
-        return block + render.script_tags([loader], nonce, attrs="defer") + beacon
-    code = "\n".join(filter(None, [*(p.stub() for p in providers), render.calls_js(calls)]))
-    return render.inline_script(code, nonce) + render.script_tags(scripts, nonce) + beacon
+        return block + render.script_tags([constant.loader], nonce, attrs="defer") + beacon
+    code = "\n".join(filter(None, [constant.code, render.calls_js(calls)]))
+    return render.inline_script(code, nonce) + render.script_tags(constant.scripts, nonce) + beacon
 
 
 def stubs_js() -> str:

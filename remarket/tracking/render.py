@@ -7,6 +7,7 @@ break the statement it sits in. Providers never write JavaScript with data in it
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -15,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.functional import Promise
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from remarket.tracking.events import Call
@@ -29,6 +30,12 @@ _ESCAPES = {
 }
 #: A global or a dotted member of one (``fbq``, ``ttq.track``, ``dataLayer.push``).
 _FUNCTION = re.compile(r"[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*")
+
+
+try:
+    from django.middleware.csp import get_nonce as _django_nonce
+except ImportError:  # Django < 6.0; a failed import per page would cost more than the tag
+    _django_nonce = None
 
 
 class _Encoder(json.JSONEncoder):
@@ -73,7 +80,8 @@ def calls_data(calls: Iterable[Call]) -> list[list[Any]]:
 
 def nonce_attr(nonce: str | None) -> SafeString:
     """`` nonce="..."`` when the request has a CSP nonce, else nothing."""
-    return format_html(' nonce="{}"', nonce) if nonce is not None else mark_safe("")
+    # html.escape is what Django's escape() runs, without the lazy-string wrapper's cost.
+    return mark_safe(f' nonce="{html.escape(nonce)}"' if nonce is not None else "")
 
 
 def inline_script(code: str, nonce: str | None) -> SafeString:
@@ -87,8 +95,10 @@ def inline_script(code: str, nonce: str | None) -> SafeString:
 
 
 def script_tags(urls: Sequence[str], nonce: str | None, *, attrs: str = "async") -> SafeString:
-    return format_html_join(
-        "", '<script {} src="{}"{}></script>', ((attrs, url, nonce_attr(nonce)) for url in urls)
+    """``<script async src="...">`` per URL (escaped), with the nonce; ``attrs`` is trusted."""
+    attr = nonce_attr(nonce)
+    return mark_safe(
+        "".join(f'<script {attrs} src="{conditional_escape(url)}"{attr}></script>' for url in urls)
     )
 
 
@@ -110,12 +120,7 @@ def get_nonce(request: Any, context: Any = None) -> str | None:
     value = context.get("csp_nonce") if context is not None else None
     if value is None and request is not None:
         value = getattr(request, "csp_nonce", None)
-        if value is None:
-            try:
-                from django.middleware.csp import get_nonce as django_nonce
-            except ImportError:  # Django < 6.0
-                pass
-            else:
-                value = django_nonce(request)
+        if value is None and _django_nonce is not None:
+            value = _django_nonce(request)
     text = None if value is None else str(value)
     return text or None
