@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 
     from remarket.tracking.providers.base import Provider
 
+#: Set once so a visitor has a session for the engagement beacon to queue matches in.
+SESSION_BEACON = "_remarket_beacon"
+
 
 def _providers() -> list[Provider]:
     from remarket.tracking.providers import enabled_providers
@@ -128,6 +131,18 @@ def _constant(providers: list[Provider], state: ConsentState) -> _Constant:
     return found
 
 
+def _session_for_beacon(request: HttpRequest) -> None:
+    """Give the visitor a session before the engagement beacon leaves with the page.
+
+    The beacon's request finds "time on site" matches and queues them in the session for
+    the next page; a session created by the beacon's response would be lost, as the page
+    that could take its cookie is gone.
+    """
+    session = getattr(request, "session", None)
+    if session is not None and session.session_key is None and SESSION_BEACON not in session:
+        session[SESSION_BEACON] = 1
+
+
 def head(request: HttpRequest | None, context: Any = None) -> SafeString:
     """The whole ``{% remarket_head %}`` output ("" without consent, for staff...)."""
     if request is None:
@@ -135,10 +150,13 @@ def head(request: HttpRequest | None, context: Any = None) -> SafeString:
     tracker = get_tracker(request)
     if not tracker.marketing:
         return mark_safe("")
+    rules = active_rules()
     # A page view is stored only when a page-visit audience counts this path (the rules are
     # cached per process, so deciding costs no query); it counts even where no pixel shows.
-    if active_rules().wants_page_view(request.path):
+    if rules.wants_page_view(request.path):
         store_activity(request, build_event("page_view"))
+    if "engagement" in rules.kinds_read:
+        _session_for_beacon(request)
     entries = take_queue(request)
     matches = [(e["audience"], e["id"]) for e in entries if "audience" in e]
     matches += check_audiences(request)
