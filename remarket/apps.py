@@ -13,11 +13,13 @@ class RemarketConfig(AppConfig):
         from anymail.signals import tracking
         from django.contrib.auth.signals import user_logged_in
         from django.core import checks
+        from django.db.backends.signals import connection_created
         from django.db.models.signals import post_delete, post_save
 
         from remarket.checks import check_settings
         from remarket.mail.tracking import on_tracking
         from remarket.people.receivers import on_user_logged_in
+        from remarket.tracking.audience_sql import register_sqlite_functions
         from remarket.tracking.audiences import forget_rules
         from remarket.tracking.models import AudienceRule
         from remarket.tracking.receivers import on_user_logged_in as link_visitor
@@ -29,3 +31,5 @@ class RemarketConfig(AppConfig):
         # Pages cache the audience rules per process; a saved or deleted rule refreshes them.
         post_save.connect(forget_rules, sender=AudienceRule, dispatch_uid="remarket.rules.save")
         post_delete.connect(forget_rules, sender=AudienceRule, dispatch_uid="remarket.rules.del")
+        # Audience rules compare categories the way Python's casefold() does, on SQLite too.
+        connection_created.connect(register_sqlite_functions, dispatch_uid="remarket.sqlite")

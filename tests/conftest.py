@@ -26,9 +26,15 @@ TEST_DB = os.environ.get("REMARKET_TEST_DB") or "sqlite"
 POSTGRES_SESSION = TEST_DB == "postgres"
 
 # Besides the tests marked postgres, the PostgreSQL session runs these directories whole:
-# the adapter and contact tests, where UUID keys and CAST(pk AS text) differ by database.
+# the adapter and contact tests, where UUID keys and CAST(pk AS text) differ by database,
+# and the audience rules, evaluated in SQL (GLOB or LIKE, INSTR or STRPOS, casefold).
 TESTS = Path(__file__).resolve().parent
-POSTGRES_SESSION_DIRS = [TESTS / "shop", TESTS / "people"]
+POSTGRES_SESSION_DIRS = [
+    TESTS / "shop",
+    TESTS / "people",
+    TESTS / "tracking" / "test_audiences.py",
+    TESTS / "tracking" / "test_audience_costs.py",
+]
 
 
 @pytest.fixture(autouse=True)

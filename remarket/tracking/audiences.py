@@ -15,20 +15,17 @@ import contextlib
 import dataclasses
 import re
 import time
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.cache import cache
+from django.db.models import Max
 
 from remarket.people.activity import Activity
+from remarket.tracking.audience_sql import aggregates, decide
 from remarket.tracking.models import AudienceMatch, AudienceRule, url_regex
-
-#: The newest activity rows one evaluation reads; a visitor with more in the rules'
-#: period (a crawler, most likely) is judged on these.
-ACTIVITY_LIMIT = 5000
 
 Kind = AudienceRule.Kind
 
@@ -40,9 +37,6 @@ KINDS_READ: dict[str, tuple[str, ...]] = {
     Kind.CART_WITHOUT_PURCHASE: ("add_to_cart", "purchase"),
     Kind.ENGAGED: ("engagement",),
 }
-
-# One activity row as evaluation needs it.
-Row = tuple[str, str, dict[str, Any], datetime]
 
 #: How the per-process rule cache stays fresh. A process that saves or deletes a rule
 #: drops its copy at once and bumps :data:`VERSION_KEY` in Django's default cache; other
@@ -156,18 +150,13 @@ def match(
         return Outcome([], known)
     since = now - timedelta(days=max(rule.days for rule in candidates))
     kinds = {kind for rule in candidates for kind in KINDS_READ.get(rule.kind, ())}
-    rows: list[tuple[str, str, dict[str, Any], datetime, int | None]] = list(
-        Activity.objects.filter(
-            visitor_id=visitor_id, kind__in=kinds, created_at__gte=since, created_at__lte=now
-        )
-        .order_by("-created_at")
-        .values_list("kind", "product_id", "data", "created_at", "contact_id")[:ACTIVITY_LIMIT]
-    )
-    recent = Recent([(k, p, d if isinstance(d, dict) else {}, t) for k, p, d, t, _ in rows], now)
-    matched = [rule for rule in candidates if recent.matches(rule)]
+    values = Activity.objects.filter(
+        visitor_id=visitor_id, kind__in=kinds, created_at__gte=since, created_at__lte=now
+    ).aggregate(contact=Max("contact_id"), **aggregates(candidates, now))
+    matched = [rule for rule in candidates if decide(rule, values)]
     if not matched:
         return Outcome([], known)
-    contact_id = next((row[4] for row in rows if row[4] is not None), None)
+    contact_id = values["contact"]
     AudienceMatch.objects.bulk_create(
         [
             AudienceMatch(rule=rule, visitor_id=visitor_id, contact_id=contact_id, matched_at=now)
@@ -183,84 +172,3 @@ def match(
     )
     new = [rule for rule in matched if rule.pk in mine]
     return Outcome(new, known | {rule.pk for rule in matched})
-
-
-class Recent:
-    """One visitor's recent activity, summarised once per (kind, period) for every rule.
-
-    Rules then read small summaries (visits per path, views per product set, seconds in
-    total) instead of every row, so a hundred rules over a thousand rows stay cheap.
-    """
-
-    def __init__(self, rows: list[Row], now: datetime) -> None:
-        self.rows = rows
-        self.now = now
-        self._summaries: dict[tuple[str, int], Any] = {}
-        # Purchases of the whole fetched period count: one after an add ends "cart, no buy".
-        self.last_purchase = max((row[3] for row in rows if row[0] == "purchase"), default=None)
-
-    def _window(self, kinds: tuple[str, ...], days: int) -> list[Row]:
-        since = self.now - timedelta(days=days)
-        return [row for row in self.rows if row[0] in kinds and row[3] >= since]
-
-    def _summary(self, what: str, days: int) -> Any:
-        key = (what, days)
-        if key not in self._summaries:
-            self._summaries[key] = getattr(self, f"_summarise_{what}")(days)
-        return self._summaries[key]
-
-    def _summarise_paths(self, days: int) -> Counter[str]:
-        return Counter(str(row[2].get("path", "")) for row in self._window(("page_view",), days))
-
-    def _summarise_products(self, days: int) -> Counter[frozenset[str]]:
-        return Counter(_product_ids(row) for row in self._window(("view_item",), days))
-
-    def _summarise_categories(self, days: int) -> Counter[str]:
-        kinds = KINDS_READ[Kind.VIEWED_CATEGORY]
-        return Counter(
-            str(row[2].get("category", "")).strip().casefold() for row in self._window(kinds, days)
-        )
-
-    def _summarise_seconds(self, days: int) -> int:
-        return sum(_seconds(row) for row in self._window(("engagement",), days))
-
-    def _summarise_last_added(self, days: int) -> datetime | None:
-        return max((row[3] for row in self._window(("add_to_cart",), days)), default=None)
-
-    def matches(self, rule: AudienceRule) -> bool:
-        """Whether this activity satisfies ``rule``."""
-        if rule.kind == Kind.URL_VISITS:
-            pattern = url_regex(rule.url_pattern)
-            paths = self._summary("paths", rule.days)
-            return sum(n for path, n in paths.items() if pattern.match(path)) >= rule.min_count
-        if rule.kind == Kind.VIEWED_PRODUCT:
-            wanted = set(rule.product_id_list())
-            views = self._summary("products", rule.days)
-            return sum(n for ids, n in views.items() if wanted & ids) >= rule.min_count
-        if rule.kind == Kind.VIEWED_CATEGORY:
-            views = self._summary("categories", rule.days)
-            return views[rule.category.strip().casefold()] >= rule.min_count
-        if rule.kind == Kind.CART_WITHOUT_PURCHASE:
-            added = self._summary("last_added", rule.days)
-            bought = self.last_purchase
-            return added is not None and (bought is None or bought < added)
-        if rule.kind == Kind.ENGAGED:
-            return self._summary("seconds", rule.days) >= rule.min_seconds
-        return False
-
-
-def _product_ids(row: Row) -> frozenset[str]:
-    ids = row[2].get("product_ids")
-    found = {str(i) for i in ids} if isinstance(ids, list) else set()
-    if row[1]:
-        found.add(row[1])
-    return frozenset(found)
-
-
-def _seconds(row: Row) -> int:
-    try:
-        seconds = int(row[2].get("seconds", 0))
-    except (TypeError, ValueError):
-        return 0
-    # One beacon reports at most a day; a forged huge number must not qualify anyone.
-    return min(max(seconds, 0), 86400)

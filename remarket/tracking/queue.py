@@ -153,6 +153,8 @@ def store_activity(
     if event.items:
         data["product_ids"] = [line.id for line in event.items]
         data["category"] = event.items[0].category
+        # Folded here, in Python, so category audiences match beyond ASCII on any database.
+        data["category_key"] = event.items[0].category.strip().casefold()
     if event.value is not None:
         data["value"] = str(event.value)
         data["currency"] = event.currency

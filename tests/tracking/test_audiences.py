@@ -8,12 +8,14 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import translation
+from django.utils import timezone, translation
 
 from remarket.people.activity import Activity
 from remarket.people.models import Contact
 from remarket.tracking.audiences import active_rules, newly_matched
+from remarket.tracking.events import Item
 from remarket.tracking.models import AudienceMatch, AudienceRule, url_regex
+from remarket.tracking.queue import build_event, store_activity
 
 pytestmark = pytest.mark.django_db
 
@@ -231,3 +233,40 @@ def test_describe_reads_like_a_sentence():
         AudienceRule(kind="engaged", min_seconds=120, days=30).describe()
         == "at least 120 seconds on the site in the last 30 days"
     )
+
+
+def test_paths_match_case_sensitively_and_like_wildcards_are_literal():
+    rule("under", "url_visits", url_pattern="/sale_50%/")
+    did("page_view", path="/SALE_50%/shoes")  # another case: another page
+    did("page_view", path="/saleX50X/shoes")  # _ and % are not wildcards
+    assert newly_matched(VISITOR, NOW) == []
+    did("page_view", path="/sale_50%/shoes")
+    assert newly_matched(VISITOR, NOW) == ["under"]
+
+
+def test_a_product_among_several_viewed_items_counts():
+    rule("kettles", "viewed_product", product_ids="K-2")
+    did("view_item", product_id="K-1", product_ids=["K-1", "k-2", "K-22"])
+    assert newly_matched(VISITOR, NOW) == []
+    did("view_item", product_id="K-1", product_ids=["K-1", "K-2"])
+    assert newly_matched(VISITOR, NOW) == ["kettles"]
+
+
+def test_categories_fold_case_beyond_ascii(rf):
+    rule("tra", "viewed_category", category="Trà xanh")
+    request = rf.get("/p/1/")
+    request.COOKIES.update({"remarket_consent": "granted.t1", "remarket_id": "T" * 22})
+    item = Item(id="1", category=" TRÀ XANH ")
+    store_activity(request, build_event("view_item", item=item))  # as the tag stores it
+    assert newly_matched("T" * 22, timezone.now()) == ["tra"]
+
+
+def test_whole_seconds_of_numbers_only():
+    rule("engaged-1m", "engaged", min_seconds=60, days=1)
+    did("engagement", seconds=30.9)
+    did("engagement", seconds="29")  # a number as text, as a hand-made beacon might send
+    did("engagement", seconds=True)
+    did("engagement", seconds=None)
+    assert newly_matched(VISITOR, NOW) == []
+    did("engagement", seconds=1)
+    assert newly_matched(VISITOR, NOW) == ["engaged-1m"]

@@ -46,6 +46,7 @@ def test_an_event_before_a_redirect_fires_on_the_next_page(consenting):
         "path": "/add/",
         "product_ids": ["sku-1"],
         "category": "",
+        "category_key": "",
         "value": "16.00",
         "currency": "EUR",
     }
