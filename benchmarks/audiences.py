@@ -8,7 +8,8 @@ directory, or a throwaway PostgreSQL from tests/servers.py). For each combinatio
 count and activity rows per visitor, it seeds the rules (one of every kind, repeated) and
 ``--visitors`` visitors' activity over the last 30 days, then times ``newly_matched()`` for
 visitors who match nothing (the worst case: every rule is evaluated and stays open) and
-counts its queries. Results: benchmarks/README.md.
+counts its queries. Repeated rule shapes share one SQL aggregate; ``--distinct`` gives
+every rule its own period so that each costs its own. Results: benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def configure(databases: dict) -> None:
     call_command("migrate", verbosity=0, interactive=False)
 
 
-def seed(rules: int, rows: int, visitors: int, now) -> list[str]:  # type: ignore[no-untyped-def]
+def seed(rules: int, rows: int, visitors: int, now, distinct: bool = False) -> list[str]:  # type: ignore[no-untyped-def]
     from remarket.people.activity import Activity
     from remarket.tracking.audiences import forget_rules
     from remarket.tracking.models import AudienceMatch, AudienceRule
@@ -57,8 +58,14 @@ def seed(rules: int, rows: int, visitors: int, now) -> list[str]:  # type: ignor
     AudienceMatch.objects.all().delete()
     AudienceRule.objects.all().delete()
     Activity.objects.all().delete()
+    # Repeated shapes share one aggregate (same condition, same period); --distinct gives
+    # every rule its own period, so every rule costs its own aggregate.
     AudienceRule.objects.bulk_create(
-        AudienceRule(name=f"rule-{n}", **RULES[n % len(RULES)]) for n in range(rules)
+        AudienceRule(
+            name=f"rule-{n}",
+            **{**RULES[n % len(RULES)], **({"days": 1 + n // len(RULES)} if distinct else {})},
+        )
+        for n in range(rules)
     )
     ids = [f"bench-{rules}-{rows}-{v}" for v in range(visitors)]
     batch = []
@@ -86,14 +93,14 @@ def seed(rules: int, rows: int, visitors: int, now) -> list[str]:  # type: ignor
     return ids
 
 
-def measure(rules: int, rows: int, visitors: int, calls: int) -> dict:
+def measure(rules: int, rows: int, visitors: int, calls: int, distinct: bool) -> dict:
     from django.db import connection
     from django.utils import timezone
 
     from remarket.tracking.audiences import newly_matched
 
     now = timezone.now()
-    ids = seed(rules, rows, visitors, now)
+    ids = seed(rules, rows, visitors, now, distinct)
     queries = 0
 
     def count(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
@@ -119,6 +126,7 @@ def main() -> int:
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--visitors", type=int, default=200)
     parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--distinct", action="store_true", help="every rule its own period")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
 
@@ -136,11 +144,14 @@ def main() -> int:
         import django
 
         print(f"Python {sys.version.split()[0]}, Django {django.get_version()}, {args.db}")
-        print(f"visitors={args.visitors} calls={args.calls} (no call matches: worst case)")
+        print(
+            f"visitors={args.visitors} calls={args.calls} distinct={args.distinct} "
+            "(no call matches: worst case)"
+        )
         print("rules | activity rows/visitor | median ms | p95 ms | queries/call")
         for rules in (1, 20, 100):
             for rows in (50, 1000):
-                r = measure(rules, rows, args.visitors, args.calls)
+                r = measure(rules, rows, args.visitors, args.calls, args.distinct)
                 print(
                     f"{rules:5} | {rows:21} | {r['median_ms']:9.2f} | {r['p95_ms']:6.2f} | "
                     f"{r['queries']:.0f}"

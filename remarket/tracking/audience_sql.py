@@ -20,9 +20,11 @@ instead of the rows themselves. The translations keep the rules' meaning:
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.db import connections
 from django.db.models import (
     BooleanField,
     Case,
@@ -41,6 +43,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Floor, Greatest, Least, StrIndex
 from django.db.models.lookups import Exact, GreaterThan
 
+from remarket.people.activity import Activity
 from remarket.tracking.models import AudienceRule
 
 Kind = AudienceRule.Kind
@@ -119,12 +122,26 @@ def _seconds() -> Case:
     )
 
 
+def signature(rule: AudienceRule) -> tuple[Any, ...]:
+    """What a rule's aggregate depends on: rules that differ only in threshold share it."""
+    return (rule.kind, rule.url_pattern, rule.product_ids, rule.category, rule.days)
+
+
+def aliases(rules: list[AudienceRule]) -> dict[tuple[Any, ...], str]:
+    """The aggregates' names: one per distinct :func:`signature`."""
+    signatures = dict.fromkeys(signature(rule) for rule in rules)
+    return {sig: f"c{number}" for number, sig in enumerate(signatures)}
+
+
 def aggregates(rules: list[AudienceRule], now: datetime) -> dict[str, Any]:
-    """The aggregates that decide ``rules``: ``r<pk>`` per rule, plus ``last_purchase``."""
+    """The aggregates that decide ``rules`` (see :func:`alias`), plus ``last_purchase``."""
     out: dict[str, Any] = {"last_purchase": Max("created_at", filter=Q(kind="purchase"))}
+    names = aliases(rules)
     for rule in rules:
+        key = names[signature(rule)]
+        if key in out:
+            continue
         recent = Q(created_at__gte=now - timedelta(days=rule.days))
-        key = f"r{rule.pk}"
         if rule.kind == Kind.URL_VISITS:
             path = PathMatches(KT("data__path"), rule.url_pattern)
             out[key] = Count("pk", filter=recent & Q(kind="page_view") & Q(path))
@@ -150,9 +167,8 @@ def aggregates(rules: list[AudienceRule], now: datetime) -> dict[str, Any]:
     return out
 
 
-def decide(rule: AudienceRule, values: dict[str, Any]) -> bool:
-    """Whether ``rule`` matches, given the values :func:`aggregates` asked for."""
-    value = values.get(f"r{rule.pk}")
+def decide(rule: AudienceRule, value: Any, values: dict[str, Any]) -> bool:
+    """Whether ``rule`` matches, given its aggregate's ``value`` (and ``last_purchase``)."""
     if rule.kind == Kind.CART_WITHOUT_PURCHASE:
         bought = values.get("last_purchase")
         return value is not None and (bought is None or bought < value)
@@ -161,3 +177,86 @@ def decide(rule: AudienceRule, values: dict[str, Any]) -> bool:
     if rule.kind in (Kind.URL_VISITS, Kind.VIEWED_PRODUCT, Kind.VIEWED_CATEGORY):
         return (value or 0) >= rule.min_count
     return False
+
+
+# Building the query through the ORM costs more than running it (a hundred rules: tens of
+# milliseconds), so the SQL is compiled once per rule set with a sentinel visitor and
+# time, and each evaluation only swaps in the real parameters.
+_VISITOR = "\x00remarket:visitor"
+_NOW = datetime(2000, 1, 1, tzinfo=UTC)
+_MAX_COMPILED = 32
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    params: tuple[Any, ...]
+    slots: dict[int, int | None]
+    """Parameter position -> days before now (``None``: the visitor id)."""
+    names: list[str]
+    compiler: Any
+    converters: Any
+
+
+_compiled: dict[tuple[Any, ...], _Compiled] = {}
+
+
+def _compile(rules: list[AudienceRule], using: str) -> _Compiled:
+    longest = max(rule.days for rule in rules)
+    query = (
+        Activity.objects.using(using)
+        # No kind filter: SQLite would then pick the (kind, created_at) index and read
+        # every visitor's rows of that kind; each aggregate filters on its kind anyway.
+        .filter(
+            visitor_id=_VISITOR,
+            created_at__gte=_NOW - timedelta(days=longest),
+            created_at__lte=_NOW,
+        )
+        .values("visitor_id")
+        .order_by()
+        .annotate(contact=Max("contact_id"), **aggregates(rules, _NOW))
+    )
+    compiler = query.query.get_compiler(using=using)
+    sql, params = compiler.as_sql()
+    ops = connections[using].ops
+    days = {0, longest, *(rule.days for rule in rules)}
+    times = {ops.adapt_datetimefield_value(_NOW - timedelta(days=d)): d for d in days}
+    slots: dict[int, int | None] = {}
+    for position, param in enumerate(params):
+        if param == _VISITOR:
+            slots[position] = None
+        elif isinstance(param, str | datetime) and param in times:
+            slots[position] = times[param]
+    if None not in slots.values():  # a backend that rewrites parameters: fail loudly
+        raise RuntimeError("The audience query's visitor parameter was not found.")
+    fields = [column[0] for column in compiler.select[: compiler.col_count]]
+    names = [alias or "visitor_id" for _, _, alias in compiler.select[: compiler.col_count]]
+    return _Compiled(sql, tuple(params), slots, names, compiler, compiler.get_converters(fields))
+
+
+def evaluate(
+    visitor_id: str, now: datetime, rules: list[AudienceRule], using: str
+) -> dict[str, Any]:
+    """The values of :func:`aggregates` (and ``contact``) for one visitor, in one query."""
+    key = (using, tuple(signature(rule) for rule in rules))
+    compiled = _compiled.get(key)
+    if compiled is None:
+        if len(_compiled) >= _MAX_COMPILED:
+            _compiled.clear()
+        compiled = _compiled[key] = _compile(rules, using)
+    ops = connections[using].ops
+    params = list(compiled.params)
+    for position, days in compiled.slots.items():
+        params[position] = (
+            visitor_id
+            if days is None
+            else ops.adapt_datetimefield_value(now - timedelta(days=days))
+        )
+    with connections[using].cursor() as cursor:
+        cursor.execute(compiled.sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return {}
+    if compiled.converters:
+        row = next(iter(compiled.compiler.apply_converters([row], compiled.converters)))
+    return dict(zip(compiled.names, row, strict=True))

@@ -17,14 +17,14 @@ import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Max
+from django.db import router
 
 from remarket.people.activity import Activity
-from remarket.tracking.audience_sql import aggregates, decide
+from remarket.tracking.audience_sql import aliases, decide, evaluate, signature
 from remarket.tracking.models import AudienceMatch, AudienceRule, url_regex
 
 Kind = AudienceRule.Kind
@@ -148,15 +148,14 @@ def match(
     candidates = [rule for rule in candidates if rule.pk not in known]
     if not candidates:
         return Outcome([], known)
-    since = now - timedelta(days=max(rule.days for rule in candidates))
-    kinds = {kind for rule in candidates for kind in KINDS_READ.get(rule.kind, ())}
-    values = Activity.objects.filter(
-        visitor_id=visitor_id, kind__in=kinds, created_at__gte=since, created_at__lte=now
-    ).aggregate(contact=Max("contact_id"), **aggregates(candidates, now))
-    matched = [rule for rule in candidates if decide(rule, values)]
+    values = evaluate(visitor_id, now, candidates, router.db_for_read(Activity))
+    names = aliases(candidates)
+    matched = [
+        rule for rule in candidates if decide(rule, values.get(names[signature(rule)]), values)
+    ]
     if not matched:
         return Outcome([], known)
-    contact_id = values["contact"]
+    contact_id = values.get("contact")
     AudienceMatch.objects.bulk_create(
         [
             AudienceMatch(rule=rule, visitor_id=visitor_id, contact_id=contact_id, matched_at=now)
