@@ -94,38 +94,44 @@ class Tracker:
 
     def write_cookies(self, response: HttpResponse) -> None:
         """Set or delete remarket's cookies on the way out; idempotent."""
-        request, cookies = self.request, self.request.COOKIES
+        cookies = self.request.COOKIES
         if not self._choice and not self.marketing and not cookies:
             return  # the common case of a first visit before consent: nothing to do
-        options = {
-            "max_age": int(conf.COOKIE_AGE.total_seconds()),
-            "domain": conf.COOKIE_DOMAIN,
-            "secure": request.is_secure(),
-            "samesite": "Lax",
-        }
         if self._choice:
             # Strictly necessary: remembers the choice itself, readable by the server only.
             value = f"{self._choice[0]}.{self._choice[1]}"
-            response.set_cookie(conf.CONSENT_COOKIE_NAME, value, httponly=True, **options)
+            response.set_cookie(conf.CONSENT_COOKIE_NAME, value, httponly=True, **self._options())
         if not self.marketing:
             for name in (conf.COOKIE_NAME, FBP, FBC):
                 if cookies.get(name):
                     response.delete_cookie(name, domain=conf.COOKIE_DOMAIN, samesite="Lax")
             return
         if self.visitor_key() == self._minted and self._minted:
-            response.set_cookie(conf.COOKIE_NAME, self._minted, httponly=True, **options)
+            response.set_cookie(conf.COOKIE_NAME, self._minted, httponly=True, **self._options())
         if not _meta_enabled():
             return
         # Meta's pixel reads these, so they cannot be HttpOnly.
-        fbclid = request.GET.get("fbclid", "") if request.method == "GET" else ""
+        fbclid = self.request.GET.get("fbclid", "") if self._landing() else ""
         if fbclid and identity.fbc_click_id(cookies.get(FBC)) != fbclid:
-            response.set_cookie(FBC, identity.make_fbc(fbclid), **options)
+            response.set_cookie(FBC, identity.make_fbc(fbclid), **self._options())
         if not identity.valid_fb_cookie(cookies.get(FBP)):
-            response.set_cookie(FBP, identity.make_fbp(), **options)
+            response.set_cookie(FBP, identity.make_fbp(), **self._options())
+
+    def _options(self) -> dict[str, Any]:
+        return {
+            "max_age": int(conf.COOKIE_AGE.total_seconds()),
+            "domain": conf.COOKIE_DOMAIN,
+            "secure": self.request.is_secure(),
+            "samesite": "Lax",
+        }
+
+    def _landing(self) -> bool:
+        """A GET with a query string (read from META: parsing GET costs more)."""
+        return self.request.method == "GET" and bool(self.request.META.get("QUERY_STRING"))
 
     def capture_clicks(self) -> None:
         """Keep the click ids and campaign tags a consenting visitor landed with."""
-        if self.request.method != "GET" or not self.request.GET or not self.marketing:
+        if not self._landing() or not self.marketing:
             return
         found = identity.capture(self.request.GET)
         key = self.visitor_key()
