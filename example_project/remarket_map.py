@@ -50,6 +50,20 @@ REMARKET = {
         "coupon": "coupon_code",
         "line": {**_LINE, "unit_price": "price_paid"},
     },
+    # Retargeting pixels. The demo loads local stand-ins for the vendors' scripts (served
+    # from the shop's static files; they record every call in window.__calls), so it runs
+    # offline; a real shop drops "script_url" and uses its own ids.
+    "PROVIDERS": {
+        "google": {
+            "ads_id": "AW-123456789",
+            "measurement_id": "G-ABC123DEF4",
+            "script_url": "/static/shop/standins/gtag.js",
+        },
+        "meta": {
+            "pixel_id": "123456789012345",
+            "script_url": "/static/shop/standins/fbevents.js",
+        },
+    },
     "PRODUCT": {
         "model": "shop.Product",
         "name": "title",

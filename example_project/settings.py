@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # remarket's visitor cookie and click ids (after sessions and authentication).
+    "remarket.tracking.middleware.TrackingMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

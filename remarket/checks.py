@@ -29,6 +29,8 @@ remarket.E108    the map cannot tell whether a cart has been ordered
 remarket.E109    a filter (``open``, ``available``) is not a valid lookup
 remarket.W101    the cart's last-activity field has no database index
 remarket.W102    carts have neither an email nor a user mapped
+remarket.E2xx    retargeting settings: see :mod:`remarket.tracking.checks`
+remarket.E220+   ``REMARKET['PROVIDERS']``: see :mod:`remarket.tracking.providers.checks`
 remarket.E301    Oscar adapter: ``BasketMiddleware`` is not in ``MIDDLEWARE``
 remarket.E302    Oscar adapter: the URL ``basket:summary`` does not resolve
 ===============  ===========================================================
@@ -85,7 +87,10 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
             )
         )
     errors += _positive_int("BATCH_SIZE", 500, "remarket.E006")
-    return errors + _check_scheduling() + _check_adapter()
+    errors += _check_providers()
+    from remarket.tracking.checks import check_tracking
+
+    return errors + _check_scheduling() + _check_adapter() + check_tracking()
 
 
 def _positive_int(key: str, default: int, check_id: str) -> list[checks.CheckMessage]:
@@ -225,6 +230,13 @@ def _check_site_url(url: Any) -> list[checks.CheckMessage]:
             id="remarket.E004",
         )
     ]
+
+
+def _check_providers() -> list[checks.CheckMessage]:
+    # remarket.E220-E239 live with the providers they check.
+    from remarket.tracking.providers.checks import check_providers
+
+    return check_providers()
 
 
 def _check_adapter() -> list[checks.CheckMessage]:

@@ -1,7 +1,9 @@
 """Typed access to ``settings.REMARKET``.
 
-``conf`` reads the setting on every attribute access, so ``override_settings`` and
-settings changed in tests take effect at once. Nothing here validates: that is the job
+``conf`` keeps the ``REMARKET`` dict it last read and drops it when Django's
+``setting_changed`` signal names ``REMARKET``, so ``override_settings`` and settings
+changed in tests take effect at once, while a page that reads ten keys pays for one
+lookup on Django's lazy settings object instead of ten. Nothing here validates: that is the job
 of the system checks in :mod:`remarket.checks`, which report every problem with a hint.
 """
 
@@ -11,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.signals import setting_changed
 
 #: Every top-level key remarket understands, with its default.
 DEFAULTS: dict[str, Any] = {
@@ -36,17 +39,40 @@ DEFAULTS: dict[str, Any] = {
     "MAX_SEND_ATTEMPTS": 5,
     "SEND_CONCURRENCY": 100,
     "MAX_SENDS_PER_MINUTE": None,
+    # Ad-platform tags (remarket.tracking.providers): key -> options, in page order.
+    "PROVIDERS": {},
+    # Retargeting (remarket.tracking): consent, the first-party cookie, what is skipped.
+    "CONSENT": "required",
+    "COOKIE_NAME": "remarket_id",
+    "CONSENT_COOKIE_NAME": "remarket_consent",
+    "COOKIE_AGE": timedelta(days=365),
+    "COOKIE_DOMAIN": None,
+    "INTERNAL_IPS": (),
+    "TRACK_STAFF": False,
+    "NO_INLINE": False,
+    "SKIP_PATHS": (),
 }
 
 
 class RemarketSettings:
     """One attribute per ``REMARKET`` key; unset keys fall back to :data:`DEFAULTS`."""
 
+    _raw: dict[str, Any] | None = None
+
     @property
     def raw(self) -> dict[str, Any]:
         """The user's ``REMARKET`` dict as written (empty when unset or not a dict)."""
-        value = getattr(settings, "REMARKET", None)
-        return value if isinstance(value, dict) else {}
+        raw = RemarketSettings._raw
+        if raw is None:
+            value = getattr(settings, "REMARKET", None)
+            raw = RemarketSettings._raw = value if isinstance(value, dict) else {}
+        return raw
+
+    @staticmethod
+    def forget(**kwargs: Any) -> None:
+        """Read ``settings.REMARKET`` afresh on next use (``setting_changed`` receiver)."""
+        if kwargs.get("setting", "REMARKET") == "REMARKET":
+            RemarketSettings._raw = None
 
     def get(self, key: str) -> Any:
         return self.raw.get(key, DEFAULTS[key])
@@ -161,5 +187,57 @@ class RemarketSettings:
         """At most this many emails a minute across all workers; ``None``: no cap."""
         return self.get("MAX_SENDS_PER_MINUTE")
 
+    @property
+    def PROVIDERS(self) -> dict[str, dict[str, Any]]:
+        """Ad-platform tags: provider key (or dotted path) -> its options."""
+        value = self.get("PROVIDERS")
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def CONSENT(self) -> str:
+        """``"required"`` (opt-in), ``"implied"`` (opt-out) or a dotted callable (a CMP)."""
+        return self.get("CONSENT")
+
+    @property
+    def COOKIE_NAME(self) -> str:
+        """Name of the first-party visitor cookie (an opaque random id)."""
+        return self.get("COOKIE_NAME")
+
+    @property
+    def CONSENT_COOKIE_NAME(self) -> str:
+        """Name of the strictly necessary cookie that remembers the banner choice."""
+        return self.get("CONSENT_COOKIE_NAME")
+
+    @property
+    def COOKIE_AGE(self) -> timedelta:
+        """Lifetime of remarket's cookies (browsers cap cookies at 400 days)."""
+        return self.get("COOKIE_AGE")
+
+    @property
+    def COOKIE_DOMAIN(self) -> str | None:
+        """``Domain`` of the cookies, e.g. ``".shop.example"``; ``None``: this host only."""
+        return self.get("COOKIE_DOMAIN")
+
+    @property
+    def INTERNAL_IPS(self) -> tuple[str, ...]:
+        """Address ranges (CIDR) whose pages carry no pixels, e.g. the office."""
+        return tuple(self.get("INTERNAL_IPS"))
+
+    @property
+    def TRACK_STAFF(self) -> bool:
+        """Whether staff users get pixels too (off: staff browsing never feeds ads)."""
+        return self.get("TRACK_STAFF")
+
+    @property
+    def NO_INLINE(self) -> bool:
+        """Emit a JSON data block and one static loader instead of inline scripts."""
+        return self.get("NO_INLINE")
+
+    @property
+    def SKIP_PATHS(self) -> tuple[str, ...]:
+        """Path prefixes the tracking middleware ignores besides static, media and admin."""
+        return tuple(self.get("SKIP_PATHS"))
+
 
 conf = RemarketSettings()
+setting_changed.connect(RemarketSettings.forget, dispatch_uid="remarket.conf.forget")

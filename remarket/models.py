@@ -9,11 +9,16 @@ from remarket.mail.ratelimit import SendWindow
 from remarket.people.activity import Activity
 from remarket.people.history import ContactConsentChange, ErasedAddress
 from remarket.people.models import Contact
+from remarket.people.visitors import ConsentRecord, Visitor
 from remarket.shop.models import CartEmail, PushedCart, PushedOrder
+from remarket.tracking.models import AudienceMatch, AudienceRule
 
 __all__ = [
     "Activity",
+    "AudienceMatch",
+    "AudienceRule",
     "CartEmail",
+    "ConsentRecord",
     "Contact",
     "ContactConsentChange",
     "Conversion",
@@ -29,4 +34,5 @@ __all__ = [
     "PushedOrder",
     "SendWindow",
     "Step",
+    "Visitor",
 ]

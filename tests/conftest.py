@@ -29,9 +29,15 @@ collect_ignore = ["oscar"]
 POSTGRES_SESSION = TEST_DB == "postgres"
 
 # Besides the tests marked postgres, the PostgreSQL session runs these directories whole:
-# the adapter and contact tests, where UUID keys and CAST(pk AS text) differ by database.
+# the adapter and contact tests, where UUID keys and CAST(pk AS text) differ by database,
+# and the audience rules, evaluated in SQL (GLOB or LIKE, INSTR or STRPOS, casefold).
 TESTS = Path(__file__).resolve().parent
-POSTGRES_SESSION_DIRS = [TESTS / "shop", TESTS / "people"]
+POSTGRES_SESSION_DIRS = [
+    TESTS / "shop",
+    TESTS / "people",
+    TESTS / "tracking" / "test_audiences.py",
+    TESTS / "tracking" / "test_audience_costs.py",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -145,3 +151,13 @@ def page(browser: Any) -> Iterator[Any]:
         yield context.new_page()
     finally:
         context.close()
+
+
+@pytest.fixture(autouse=True)
+def fresh_audience_rules() -> Iterator[None]:
+    """Rules cached by one test must not outlive its rolled-back transaction."""
+    from remarket.tracking import audiences
+
+    audiences._cached = None
+    yield
+    audiences._cached = None

@@ -36,6 +36,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # remarket's visitor cookie and click ids (after sessions and authentication).
+    "remarket.tracking.middleware.TrackingMiddleware",
 ]
 ROOT_URLCONF = "example_project.urls"
 TEMPLATES = [

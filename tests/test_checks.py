@@ -316,3 +316,86 @@ def test_manage_py_check_is_clean_for_the_example(tmp_path: Path):
 
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+# -- retargeting: consent, cookies, switches (remarket.E201-E207, W201-W202) --------------
+
+
+def consent_for_tests(request: Any) -> bool:
+    return False
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("opt-in", "cannot be imported"),
+        ("tests.test_checks.GOOD", "is not callable"),
+        (True, "is not a string"),
+    ],
+)
+def test_e201_consent(settings, value, problem):
+    message = only(run(settings, changed(CONSENT=value)), "remarket.E201")
+    assert problem in message.msg
+    assert "'required'" in message.hint
+
+
+@pytest.mark.parametrize("value", ["required", "implied", "tests.test_checks.consent_for_tests"])
+def test_consent_modes_that_work(settings, value):
+    assert run(settings, changed(CONSENT=value)) == []
+
+
+@pytest.mark.parametrize(
+    "updates",
+    [{"COOKIE_NAME": "has space"}, {"CONSENT_COOKIE_NAME": "remarket_id"}, {"COOKIE_NAME": 1}],
+)
+def test_e202_cookie_names(settings, updates):
+    message = only(run(settings, changed(**updates)), "remarket.E202")
+    assert "two different cookie names" in message.msg
+
+
+@pytest.mark.parametrize("age", [timedelta(days=401), timedelta(hours=1), 3600])
+def test_e203_cookie_age(settings, age):
+    message = only(run(settings, changed(COOKIE_AGE=age)), "remarket.E203")
+    assert "400 days" in message.hint
+
+
+@pytest.mark.parametrize("domain", ["", ".", 7])
+def test_e204_cookie_domain(settings, domain):
+    message = only(run(settings, changed(COOKIE_DOMAIN=domain)), "remarket.E204")
+    assert "'.shop.example'" in message.hint
+
+
+@pytest.mark.parametrize("ranges", ["10.0.0.0/8", ["10.0.0.0/33"], ["office"]])
+def test_e205_internal_ips(settings, ranges):
+    only(run(settings, changed(INTERNAL_IPS=ranges)), "remarket.E205")
+
+
+def test_internal_ips_accept_addresses_and_ranges(settings):
+    assert run(settings, changed(INTERNAL_IPS=["127.0.0.1", "10.0.0.0/8", "2001:db8::/32"])) == []
+
+
+@pytest.mark.parametrize("key", ["TRACK_STAFF", "NO_INLINE"])
+def test_e206_switches(settings, key):
+    message = only(run(settings, changed(**{key: "yes"})), "remarket.E206")
+    assert f"REMARKET[{key!r}]" in message.msg
+
+
+@pytest.mark.parametrize("paths", ["/api/", ["api/"]])
+def test_e207_skip_paths(settings, paths):
+    only(run(settings, changed(SKIP_PATHS=paths)), "remarket.E207")
+
+
+def test_w201_middleware_missing_with_providers(settings):
+    settings.MIDDLEWARE = [
+        m for m in settings.MIDDLEWARE if m != "remarket.tracking.middleware.TrackingMiddleware"
+    ]
+    message = only(run(settings, GOOD), "remarket.W201")
+    assert "TrackingMiddleware" in message.msg
+    assert run(settings, changed(PROVIDERS=None)) == []  # no pixels, no need
+
+
+def test_w202_middleware_before_authentication(settings):
+    tracking = "remarket.tracking.middleware.TrackingMiddleware"
+    settings.MIDDLEWARE = [tracking, *(m for m in settings.MIDDLEWARE if m != tracking)]
+    message = only(run(settings, GOOD), "remarket.W202")
+    assert "AuthenticationMiddleware" in message.msg

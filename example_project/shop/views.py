@@ -8,6 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+import remarket
+
 from .basket import (
     SESSION_KEY,
     BasketNotOpenError,
@@ -19,6 +21,17 @@ from .basket import (
 from .coupons import CouponError, Quote, apply_to_basket, describe, quote, set_basket_code
 from .forms import AddToBasketForm, CheckoutForm, CouponForm, UpdateLineForm
 from .models import Basket, BasketItem, Category, Product, Purchase
+
+
+def _item(product: Product, qty: int = 1, price: object = None) -> dict[str, object]:
+    """A product line as remarket's events describe it (GA4 item fields)."""
+    return {
+        "id": str(product.pk),
+        "name": product.title,
+        "price": product.price if price is None else price,
+        "quantity": qty,
+        "category": product.category.label,
+    }
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -66,6 +79,8 @@ def add_to_basket(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect(item)
     basket = get_basket(request, create=True)
     add_product(basket, item, form.cleaned_data["qty"])
+    # Retargeting: queued in the session, so the pixels fire on the basket page.
+    remarket.track(request, "add_to_cart", item=_item(item, form.cleaned_data["qty"]))
     messages.success(request, _("%(title)s was added to your basket.") % {"title": item.title})
     return redirect("shop:basket")
 
@@ -96,6 +111,9 @@ def update_line(request: HttpRequest, item_id: int) -> HttpResponse:
         messages.error(request, _("Please enter a quantity between 0 and 99."))
         return redirect("shop:basket")
     qty = form.new_quantity()
+    if qty < item.qty:
+        removed = _item(item.product, item.qty - qty, item.price_each)
+        remarket.track(request, "remove_from_cart", item=removed)
     set_quantity(item, qty)
     if qty:
         messages.success(request, _("Quantity updated."))
@@ -143,6 +161,8 @@ def checkout(request: HttpRequest) -> HttpResponse:
             basket.marketing_opt_in = data["marketing_opt_in"]
             basket.save(update_fields=["shopper_email", "shopper_name", "marketing_opt_in"])
             basket.touch()  # giving details is activity: restarts the abandoned-cart clock
+            # This browser's earlier visits and events now belong to this email's contact.
+            remarket.identify(request, email=data["email"])
             return redirect("shop:checkout_review")
     else:
         form = CheckoutForm(
@@ -152,6 +172,10 @@ def checkout(request: HttpRequest) -> HttpResponse:
                 # The shopper's own earlier choice on this basket; a new basket starts unticked.
                 "marketing_opt_in": basket.marketing_opt_in,
             }
+        )
+        lines = basket.items.select_related("product__category")
+        remarket.track(
+            request, "begin_checkout", items=[_item(i.product, i.qty, i.price_each) for i in lines]
         )
     return render(request, "shop/checkout.html", {"form": form, **_summary(basket)})
 
@@ -197,6 +221,19 @@ def checkout_review(request: HttpRequest) -> HttpResponse:
             )
             return redirect("shop:checkout_review")
         request.session.pop(SESSION_KEY, None)
+        # The order's reference is the event id: browser pixels and any server-side
+        # conversion call for this order deduplicate on it.
+        remarket.track(
+            request,
+            "purchase",
+            items=[
+                _item(line.product, line.qty, line.price_paid)
+                for line in purchase.lines.select_related("product__category")
+            ],
+            value=purchase.grand_total,
+            currency=purchase.currency_code,
+            transaction_id=purchase.ref,
+        )
         messages.success(request, _("Thank you! Your order has been placed."))
         return redirect(purchase)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from remarket.admin import (
+    audiences,  # noqa: F401  (retargeting audience rules and their matches)
     dashboard,  # noqa: F401  (the figures)
     flows,  # noqa: F401  (the flow builder: flows and their steps, publish, pause)
     outbox,  # noqa: F401  (enrollments and messages, read-only)

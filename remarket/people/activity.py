@@ -36,6 +36,8 @@ class Activity(models.Model):
         indexes = [
             models.Index(fields=["kind", "created_at"], name="remarket_activity_kind_time"),
             models.Index(fields=["contact", "created_at"], name="remarket_activity_contact"),
+            # Audiences read one visitor's recent activity.
+            models.Index(fields=["visitor_id", "created_at"], name="remarket_activity_visitor"),
         ]
 
     def __str__(self) -> str:

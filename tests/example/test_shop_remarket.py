@@ -16,6 +16,7 @@ from django.utils import timezone
 from example_project.shop.models import Basket, BasketItem, Category, Product, Purchase
 from remarket.shop import get_adapter
 from remarket.shop.keys import key_of
+from remarket.tracking.models import AudienceRule
 
 from .helpers import add_to_basket, give_details, page, session_basket
 
@@ -228,3 +229,16 @@ def test_remarket_finds_the_seeded_abandoned_baskets_that_have_an_email(seeded):
     assert carts["alice@example.com"].user_id is not None
     # The third abandoned basket never got an email, so nobody can be reminded about it.
     assert Basket.objects.filter(status=Basket.Status.OPEN).count() == 3
+
+
+def test_the_seeded_audiences_fire_on_the_third_category_page(seeded, client):
+    assert set(AudienceRule.objects.values_list("name", flat=True)) == {
+        "category-3x",
+        "cart-no-buy-1d",
+    }
+    client.post("/remarket/consent/", {"choice": "accept", "next": "/"})
+    for _ in range(2):
+        assert "remarket_audience" not in page(client.get("/c/mugs/"))
+    html = page(client.get("/c/tea/"))
+    assert 'fbq("trackCustom","remarket_audience",{"audience":"category-3x"}' in html
+    assert "remarket_audience" not in page(client.get("/c/mugs/"))

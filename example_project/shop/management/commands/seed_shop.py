@@ -27,6 +27,7 @@ from example_project.shop.models import (
     Purchase,
     PurchaseLine,
 )
+from remarket.tracking.models import AudienceRule
 
 # Seeded purchases get stable refs, which is what makes re-running the command idempotent.
 SEED_NAMESPACE = uuid.UUID("6f1c7f0e-3b8e-4d5e-9a53-2a1d2c0e7b11")
@@ -77,15 +78,32 @@ class Command(BaseCommand):
             first_run = not Purchase.objects.filter(ref=seed_ref(0)).exists()
             purchases = self._purchases(products, users)
             baskets = self._abandoned_baskets(products, users) if first_run else 0
+            audiences = self._audiences()
 
         self.stdout.write(
             self.style.SUCCESS(
                 f"Shop seeded: {Category.objects.count()} categories, "
                 f"{len(products)} products, {purchases} new purchases "
-                f"({Purchase.objects.count()} total), {baskets} new abandoned baskets."
+                f"({Purchase.objects.count()} total), {baskets} new abandoned baskets, "
+                f"audience rules: {', '.join(audiences)}."
             )
         )
         self.stdout.write("Log in as admin/admin (staff) or alice/alice (customer).")
+
+    def _audiences(self) -> list[str]:
+        """Two audience rules, so browsing the demo shows ``remarket_audience`` events."""
+        rules = {
+            "category-3x": {
+                "kind": AudienceRule.Kind.URL_VISITS,
+                "url_pattern": "/c/",
+                "min_count": 3,
+                "days": 7,
+            },
+            "cart-no-buy-1d": {"kind": AudienceRule.Kind.CART_WITHOUT_PURCHASE, "days": 1},
+        }
+        for name, fields in rules.items():
+            AudienceRule.objects.update_or_create(name=name, defaults=fields)
+        return list(rules)
 
     def _reset(self) -> None:
         """Delete shop data in dependency order (PROTECT foreign keys) and picture files."""

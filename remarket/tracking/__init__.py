@@ -1,0 +1,1 @@
+"""Retargeting: first-party visitor cookie, consent, ad-platform pixels and events."""
