@@ -47,6 +47,30 @@ class CustomerStats:
     last_order_at: datetime
 
 
+def stats_by_email(
+    rows: models.QuerySet[Any],
+    *,
+    emails: Iterable[str] | None,
+    last_order_before: datetime | None,
+    last_order_since: datetime | None,
+) -> dict[str, CustomerStats]:
+    """Finish :meth:`ShopAdapter.customer_stats` in the one query it promises.
+
+    ``rows`` is the shop's orders grouped by lower-case email, as ``values("_email")``
+    annotated with ``_orders`` (a count) and ``_last`` (the newest order's time).
+    """
+    if emails is not None:
+        rows = rows.filter(_email__in=[e.strip().lower() for e in emails])
+    if last_order_before is not None:
+        rows = rows.filter(_last__lt=last_order_before)
+    if last_order_since is not None:
+        rows = rows.filter(_last__gte=last_order_since)
+    return {
+        row["_email"]: CustomerStats(orders=row["_orders"], last_order_at=row["_last"])
+        for row in rows
+    }
+
+
 class ShopAdapter:
     """Base class of every shop adapter.
 

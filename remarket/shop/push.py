@@ -8,11 +8,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db import models
-from django.db.models import Count, Max, Q
+from django.db.models import Count, F, Max, Q
 
 from remarket.conf import conf
 from remarket.exceptions import CartNotFound, CartRestoreNotSupported, OrderNotFound
-from remarket.shop.base import CustomerStats, ShopAdapter
+from remarket.shop.base import CustomerStats, ShopAdapter, stats_by_email
 from remarket.shop.models import PushedCart, PushedOrder
 from remarket.shop.snapshots import CartSnapshot, CartState, OrderSnapshot
 
@@ -100,19 +100,15 @@ class PushAdapter(ShopAdapter):
         rows = (
             PushedOrder.objects.exclude(email="")
             .order_by()
-            .values("email")
+            .values(_email=F("email"))
             .annotate(_orders=Count("pk"), _last=Max("placed_at"))
         )
-        if emails is not None:
-            rows = rows.filter(email__in=[e.strip().lower() for e in emails])
-        if last_order_before is not None:
-            rows = rows.filter(_last__lt=last_order_before)
-        if last_order_since is not None:
-            rows = rows.filter(_last__gte=last_order_since)
-        return {
-            row["email"]: CustomerStats(orders=row["_orders"], last_order_at=row["_last"])
-            for row in rows
-        }
+        return stats_by_email(
+            rows,
+            emails=emails,
+            last_order_before=last_order_before,
+            last_order_since=last_order_since,
+        )
 
     def purchased_product_ids(self, email: str) -> set[str]:
         snapshots = PushedOrder.objects.filter(email=email.strip().lower()).values_list(

@@ -35,7 +35,7 @@ from remarket.exceptions import (
     OrderNotFound,
     RemarketConfigurationError,
 )
-from remarket.shop.base import CustomerStats, ShopAdapter
+from remarket.shop.base import CustomerStats, ShopAdapter, stats_by_email
 from remarket.shop.keys import key_expression, key_for, key_of
 from remarket.shop.models import CartEmail
 from remarket.shop.snapshots import CartSnapshot, CartState, OrderSnapshot, ProductSnapshot
@@ -277,16 +277,12 @@ class FieldMapAdapter(ShopAdapter):
             .values("_email")
             .annotate(_orders=Count("pk"), _last=Max(o.placed_at.lookup))
         )
-        if emails is not None:
-            rows = rows.filter(_email__in=[e.strip().lower() for e in emails])
-        if last_order_before is not None:
-            rows = rows.filter(_last__lt=last_order_before)
-        if last_order_since is not None:
-            rows = rows.filter(_last__gte=last_order_since)
-        return {
-            row["_email"]: CustomerStats(orders=row["_orders"], last_order_at=row["_last"])
-            for row in rows
-        }
+        return stats_by_email(
+            rows,
+            emails=emails,
+            last_order_before=last_order_before,
+            last_order_since=last_order_since,
+        )
 
     def purchased_product_ids(self, email: str) -> set[str]:
         o = self.map.order

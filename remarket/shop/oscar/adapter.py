@@ -21,7 +21,7 @@ from oscar.core.loading import get_class, get_model
 
 from remarket.conf import conf
 from remarket.exceptions import CartNotFound, OrderNotFound
-from remarket.shop.base import CustomerStats, ShopAdapter
+from remarket.shop.base import CustomerStats, ShopAdapter, stats_by_email
 from remarket.shop.fieldmap.adapter import _keyset_batches
 from remarket.shop.keys import key_expression, key_for, key_of
 from remarket.shop.models import CartEmail
@@ -281,16 +281,12 @@ class OscarAdapter(ShopAdapter):
             .values("_email")
             .annotate(_orders=Count("pk"), _last=Max("date_placed"))
         )
-        if emails is not None:
-            rows = rows.filter(_email__in=[e.strip().lower() for e in emails])
-        if last_order_before is not None:
-            rows = rows.filter(_last__lt=last_order_before)
-        if last_order_since is not None:
-            rows = rows.filter(_last__gte=last_order_since)
-        return {
-            row["_email"]: CustomerStats(orders=row["_orders"], last_order_at=row["_last"])
-            for row in rows
-        }
+        return stats_by_email(
+            rows,
+            emails=emails,
+            last_order_before=last_order_before,
+            last_order_since=last_order_since,
+        )
 
     def purchased_product_ids(self, email: str) -> set[str]:
         orders = self._orders_by_email().filter(_email=email.strip().lower())
