@@ -33,6 +33,7 @@ from remarket.flows.moves import advance, exit_enrollments
 from remarket.flows.rechecks import Decision, decide
 from remarket.flows.sender import Job, Sender
 from remarket.mail.compose import compose
+from remarket.mail.layout import Layouts
 from remarket.mail.models import Message, MessageStatus
 from remarket.mail.render import RenderError
 from remarket.mail.sending import Outcome
@@ -260,8 +261,10 @@ def deliver(
         contact = batch.contacts[message.contact_id]
         jobs.append(Job(message, flow, step, steps, contact, counts[flow.slug]))
 
+    layouts = Layouts()  # the layout rendered once per language for this batch
+
     def prepare(job: Job) -> None:
-        _prepare(job, batch, now, adapter=adapter, dry_run=dry_run)
+        _prepare(job, batch, now, adapter=adapter, dry_run=dry_run, layouts=layouts)
 
     sender.send(jobs, now, prepare)
 
@@ -356,7 +359,15 @@ def _apply(
             tally.skipped[decision.reason] += 1
 
 
-def _prepare(job: Job, batch: Batch, now: datetime, *, adapter: ShopAdapter, dry_run: bool) -> None:
+def _prepare(
+    job: Job,
+    batch: Batch,
+    now: datetime,
+    *,
+    adapter: ShopAdapter,
+    dry_run: bool,
+    layouts: Layouts,
+) -> None:
     """Render one email onto its job; a broken one gets a failed outcome instead."""
     message, step = job.message, job.step
     enrollment = message.enrollment
@@ -384,6 +395,7 @@ def _prepare(job: Job, batch: Batch, now: datetime, *, adapter: ShopAdapter, dry
             ),
             locale=job.contact.locale,
             message_id=message.pk,
+            layouts=layouts,
         )
     except (RenderError, NotSupported) as exc:
         job.outcome = Outcome(MessageStatus.FAILED, str(exc)[:200])
