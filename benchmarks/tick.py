@@ -269,8 +269,9 @@ def main() -> int:
     parser.add_argument("--mode", choices=["test-backend", "esp"], default="test-backend")
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--due", type=int, default=10_000)
-    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--batch-size", type=int, default=0, help="BATCH_SIZE (1000)")
     parser.add_argument("--concurrency", type=int, default=0, help="SEND_CONCURRENCY (100)")
+    parser.add_argument("--wave", type=int, default=0, help="SEND_WAVE (500)")
     parser.add_argument("--latency-ms", type=float, default=50.0, help="esp mode")
     parser.add_argument("--fail-rate", type=float, default=0.0, help="esp mode: 0.3 = 30%%")
     parser.add_argument("--max-attempts", type=int, default=10, help="MAX_SEND_ATTEMPTS")
@@ -312,6 +313,9 @@ def main() -> int:
         settings.REMARKET["MAX_SEND_ATTEMPTS"] = args.max_attempts
         if args.concurrency:
             settings.REMARKET["SEND_CONCURRENCY"] = args.concurrency
+        if args.wave:
+            settings.REMARKET["SEND_WAVE"] = args.wave
+        args.batch_size = args.batch_size or conf.BATCH_SIZE
         server = (
             connection.pg_version if args.db == "postgres" else connection.Database.sqlite_version
         )
@@ -323,7 +327,7 @@ def main() -> int:
         )
         print(
             f"due={args.due:,} mode={esp_text} db={args.db} batch_size={args.batch_size} "
-            f"SEND_CONCURRENCY={conf.SEND_CONCURRENCY}"
+            f"SEND_CONCURRENCY={conf.SEND_CONCURRENCY} SEND_WAVE={conf.SEND_WAVE}"
         )
         ok = True
         results = []
@@ -345,7 +349,7 @@ def main() -> int:
             )
         if args.compare_naive:
             naive_due = args.naive_due or (min(args.due, 1_000) if esp else args.due)
-            settings.REMARKET["SEND_CONCURRENCY"] = 1
+            settings.REMARKET["SEND_CONCURRENCY"] = settings.REMARKET["SEND_WAVE"] = 1
             r = measure(naive_due, "naive", args.batch_size, False)
             ok &= r["sent_rows"] == naive_due == r["reported"]
             describe(f"naive (SEND_CONCURRENCY=1, {naive_due:,} due)", naive_due, r, args)

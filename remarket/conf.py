@@ -20,7 +20,7 @@ DEFAULTS: dict[str, Any] = {
     "ORDER": None,
     "PRODUCT": None,
     "CURRENCY": "USD",
-    "BATCH_SIZE": 500,
+    "BATCH_SIZE": 1000,
     "SHOP_NAME": "",
     "FROM_EMAIL": "",
     "REPLY_TO": "",
@@ -35,6 +35,7 @@ DEFAULTS: dict[str, Any] = {
     "LINK_HOSTS": (),
     "MAX_SEND_ATTEMPTS": 5,
     "SEND_CONCURRENCY": 100,
+    "SEND_WAVE": 500,
     "MAX_SENDS_PER_MINUTE": None,
 }
 
@@ -155,6 +156,11 @@ class RemarketSettings:
     def SEND_CONCURRENCY(self) -> int:
         """ESP requests one tick keeps in flight at once (threads, one connection each)."""
         return self.get("SEND_CONCURRENCY")
+
+    @property
+    def SEND_WAVE(self) -> int:
+        """Messages handed over, posted and finished together (the most a crash leaves)."""
+        return self.get("SEND_WAVE")
 
     @property
     def MAX_SENDS_PER_MINUTE(self) -> int | None:

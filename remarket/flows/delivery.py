@@ -147,10 +147,11 @@ def _move_on(enrollments: list[Enrollment], now: datetime) -> None:
     advance(done, now)
 
 
-def _steps(flow_ids: set[int]) -> dict[int, list[Step]]:
-    """Each flow's steps in order."""
+def _steps(flow_ids: set[int], *, with_flows: bool = False) -> dict[int, list[Step]]:
+    """Each flow's steps in order (with ``with_flows``, each step's flow read alongside)."""
     steps: dict[int, list[Step]] = defaultdict(list)
-    for step in Step.objects.filter(flow_id__in=flow_ids).order_by("position"):
+    query = Step.objects.filter(flow_id__in=flow_ids).order_by("position")
+    for step in query.select_related("flow") if with_flows else query:
         steps[step.flow_id].append(step)
     return steps
 
@@ -172,14 +173,18 @@ class Batch:
     def read(cls, messages: list[Message], now: datetime, adapter: ShopAdapter) -> Batch:
         enrollments = [m.enrollment for m in messages]
         flow_ids = {e.flow_id for e in enrollments}
-        steps = _steps(flow_ids)
+        steps = _steps(flow_ids, with_flows=True)  # one query for flows and steps
+        flows = {s[0].flow_id: s[0].flow for s in steps.values()}
         contacts = {m.contact_id: m.contact for m in messages}  # read by the claim
         cart_keys = [e.subject_key for e in enrollments if e.subject_type == "cart"]
-        opened = set(
-            Message.objects.filter(enrollment__in=enrollments, opened_at__isnull=False).values_list(
-                "enrollment_id", flat=True
+        opened: set[int] = set()
+        if any(m.step_id != steps[m.enrollment.flow_id][0].pk for m in messages):
+            # Only a later step asks whether the previous email was opened.
+            opened = set(
+                Message.objects.filter(
+                    enrollment__in=enrollments, opened_at__isnull=False
+                ).values_list("enrollment_id", flat=True)
             )
-        )
         capped: set[int] = set()
         if conf.FREQUENCY_CAP:
             capped = set(
@@ -191,7 +196,7 @@ class Batch:
                 .values_list("contact_id", flat=True)
             )
         return cls(
-            flows=Flow.objects.in_bulk(flow_ids),
+            flows=flows,
             steps=steps,
             contacts=contacts,
             carts=adapter.get_carts(cart_keys) if cart_keys else {},

@@ -62,7 +62,7 @@ def test_every_message_reaches_the_esp_once_with_its_own_id_and_unsubscribe_head
 def test_a_wave_costs_the_same_few_queries_whatever_its_size(
     sending, settings, django_assert_max_num_queries
 ):
-    settings.REMARKET = {**settings.REMARKET, "SEND_CONCURRENCY": 100}
+    settings.REMARKET = {**settings.REMARKET, "SEND_CONCURRENCY": 50, "SEND_WAVE": 100}
     seed_due(400)
     costs = []
     for size in (100, 300):  # one wave, then three
