@@ -46,6 +46,7 @@ from remarket.mail.sending import (
     STOPPED,
     Outcome,
     hand_over,
+    pin_environment,
     post_message,
 )
 from remarket.people.history import ChangeSource
@@ -194,6 +195,7 @@ class Sender:
         if connection is None:
             connection = get_connection()
             connection.open()  # kept open: one HTTP session (TCP + TLS) per thread
+            pin_environment(connection)  # the environment read once, not per email
             self._local.connection = connection
             with self._lock:
                 self._connections.append(connection)
