@@ -128,7 +128,13 @@ def claim(now: datetime, batch_size: int) -> Claim:
             status=MessageStatus.FAILED, reason=f"gave up after {conf.MAX_SEND_ATTEMPTS} attempts"
         )
         _move_on(finished, now)
-        mine = list(Message.objects.filter(claim=token).select_related("enrollment", "contact"))
+        mine = list(Message.objects.filter(claim=token))
+        for message in mine:
+            # The enrollments (and their contacts) read and locked above, not read again.
+            enrollment = pairs[(message.enrollment_id, message.step_id)]
+            message.enrollment = enrollment
+            if message.contact_id == enrollment.contact_id:
+                message.contact = enrollment.contact
         Enrollment.objects.filter(pk__in=[m.enrollment_id for m in mine]).update(next_run_at=None)
     return Claim(mine, len(enrollments))
 

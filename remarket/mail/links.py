@@ -116,9 +116,13 @@ def shop_hosts() -> set[str]:
 
 def is_shop_url(url: str) -> bool:
     """Only the shop's own pages: no open redirect through remarket's links."""
-    return url_has_allowed_host_and_scheme(
-        url, allowed_hosts=shop_hosts(), require_https=conf.SITE_URL.startswith("https:")
-    )
+    return _allowed(url, frozenset(shop_hosts()), conf.SITE_URL.startswith("https:"))
+
+
+@lru_cache(maxsize=1024)
+def _allowed(url: str, hosts: frozenset[str], require_https: bool) -> bool:
+    """Cached: every email of a step carries the same few links to the shop."""
+    return url_has_allowed_host_and_scheme(url, allowed_hosts=hosts, require_https=require_https)
 
 
 _HREF = re.compile(r"""(<a\b[^>]*?\bhref\s*=\s*)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
