@@ -18,6 +18,7 @@ remarket.E012    ``REMARKET['LINK_HOSTS']`` is not a list of host names
 remarket.E013    ``REMARKET['MAX_SEND_ATTEMPTS']`` is not a positive integer
 remarket.E014    ``REMARKET['SEND_CONCURRENCY']`` is not a positive integer
 remarket.E015    ``REMARKET['MAX_SENDS_PER_MINUTE']`` is not None or a positive integer
+remarket.E016    ``REMARKET['SEND_WAVE']`` is not a positive integer
 remarket.E101    a field-map section (``CART``, ``ORDER``, ...) is missing / no dict
 remarket.E102    a field-map ``model`` is not an installed model
 remarket.E103    a field path does not exist on its model
@@ -86,7 +87,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
                 id="remarket.E005",
             )
         )
-    errors += _positive_int("BATCH_SIZE", 500, "remarket.E006")
+    errors += _positive_int("BATCH_SIZE", 1000, "remarket.E006")
     errors += _check_providers()
     from remarket.tracking.checks import check_tracking
 
@@ -196,6 +197,7 @@ def _check_email_settings() -> list[checks.CheckMessage]:
 
 def _check_send_rate() -> list[checks.CheckMessage]:
     errors = _positive_int("SEND_CONCURRENCY", 100, "remarket.E014")
+    errors += _positive_int("SEND_WAVE", 500, "remarket.E016")
     cap = conf.get("MAX_SENDS_PER_MINUTE")
     if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 1):
         errors.append(

@@ -23,7 +23,7 @@ DEFAULTS: dict[str, Any] = {
     "ORDER": None,
     "PRODUCT": None,
     "CURRENCY": "USD",
-    "BATCH_SIZE": 500,
+    "BATCH_SIZE": 1000,
     "SHOP_NAME": "",
     "FROM_EMAIL": "",
     "REPLY_TO": "",
@@ -38,6 +38,7 @@ DEFAULTS: dict[str, Any] = {
     "LINK_HOSTS": (),
     "MAX_SEND_ATTEMPTS": 5,
     "SEND_CONCURRENCY": 100,
+    "SEND_WAVE": 500,
     "MAX_SENDS_PER_MINUTE": None,
     # Ad-platform tags (remarket.tracking.providers): key -> options, in page order.
     "PROVIDERS": {},
@@ -181,6 +182,11 @@ class RemarketSettings:
     def SEND_CONCURRENCY(self) -> int:
         """ESP requests one tick keeps in flight at once (threads, one connection each)."""
         return self.get("SEND_CONCURRENCY")
+
+    @property
+    def SEND_WAVE(self) -> int:
+        """Messages handed over, posted and finished together (the most a crash leaves)."""
+        return self.get("SEND_WAVE")
 
     @property
     def MAX_SENDS_PER_MINUTE(self) -> int | None:

@@ -34,6 +34,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "simulated-postmark-token"
@@ -80,7 +81,11 @@ class Handler(BaseHTTPRequestHandler):
         self.answer(*self.reply(body))
 
     def reply(self, body: bytes) -> tuple[int, Any]:
-        if self.path.rstrip("/") not in ("/email", "/email/batch"):
+        # A request line with a whole URL is what a forward proxy receives: the simulator
+        # then plays the proxy too, and records the host the request was meant for.
+        target = urlsplit(self.path)
+        path = target.path.rstrip("/")
+        if path not in ("/email", "/email/batch"):
             return 404, {"ErrorCode": 404, "Message": "Not found."}
         if self.headers.get("X-Postmark-Server-Token") != TOKEN:
             return 401, {"ErrorCode": 10, "Message": "Bad or missing API token."}
@@ -91,11 +96,11 @@ class Handler(BaseHTTPRequestHandler):
         failure = self.server.roll()
         if failure:
             return failure, FAILURES[failure]
-        batch = self.path.rstrip("/").endswith("/batch")
-        answers = [self.accept(email) for email in (sent if batch else [sent])]
+        batch = path.endswith("/batch")
+        answers = [self.accept(email, target.netloc) for email in (sent if batch else [sent])]
         return 200, answers if batch else answers[0]
 
-    def accept(self, email: dict[str, Any]) -> dict[str, Any]:
+    def accept(self, email: dict[str, Any], proxied_for: str = "") -> dict[str, Any]:
         message_id = str(uuid.uuid4())
         metadata = email.get("Metadata") or {}
         with self.server.lock:
@@ -104,6 +109,7 @@ class Handler(BaseHTTPRequestHandler):
                     "remarket_message": str(metadata.get("remarket_message", "")),
                     "to": email.get("To", ""),
                     "message_id": message_id,
+                    "proxied_for": proxied_for,
                     "list_unsubscribe": next(
                         (
                             h.get("Value", "")
@@ -123,7 +129,7 @@ class Handler(BaseHTTPRequestHandler):
         }
 
     def do_GET(self) -> None:
-        if self.path != "/_record":
+        if urlsplit(self.path).path != "/_record":
             self.answer(404, {"ErrorCode": 404, "Message": "Not found."})
             return
         with self.server.lock:

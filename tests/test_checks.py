@@ -152,6 +152,12 @@ def test_e014_send_concurrency(settings, threads):
     only(run(settings, changed(SEND_CONCURRENCY=threads)), "remarket.E014")
 
 
+@pytest.mark.parametrize("wave", [0, -1, "500", 1.5, False])
+def test_e016_send_wave(settings, wave):
+    message = only(run(settings, changed(SEND_WAVE=wave)), "remarket.E016")
+    assert "500" in message.hint
+
+
 @pytest.mark.parametrize("cap", [0, "6000", 100.0, False])
 def test_e015_max_sends_per_minute(settings, cap):
     message = only(run(settings, changed(MAX_SENDS_PER_MINUTE=cap)), "remarket.E015")
@@ -160,6 +166,7 @@ def test_e015_max_sends_per_minute(settings, cap):
 
 def test_send_rate_settings_accept_numbers_and_no_cap(settings):
     assert run(settings, changed(SEND_CONCURRENCY=8, MAX_SENDS_PER_MINUTE=6000)) == []
+    assert run(settings, changed(SEND_WAVE=1)) == []
     assert run(settings, changed(MAX_SENDS_PER_MINUTE=None)) == []
 
 

@@ -26,7 +26,7 @@ if os.environ.get("REMARKET_TEST_ESP_URL"):
         "POSTMARK_SERVER_TOKEN": os.environ["REMARKET_TEST_ESP_TOKEN"],
         "POSTMARK_API_URL": os.environ["REMARKET_TEST_ESP_URL"],
     }
-for key in ("SEND_CONCURRENCY", "MAX_SENDS_PER_MINUTE", "MAX_SEND_ATTEMPTS"):
+for key in ("SEND_CONCURRENCY", "SEND_WAVE", "MAX_SENDS_PER_MINUTE", "MAX_SEND_ATTEMPTS"):
     if os.environ.get(f"REMARKET_TEST_{key}"):
         REMARKET[key] = int(os.environ[f"REMARKET_TEST_{key}"])
 CELERY_BROKER_URL = os.environ.get("REMARKET_TEST_BROKER", "memory://")

@@ -33,6 +33,7 @@ from remarket.flows.moves import advance, exit_enrollments
 from remarket.flows.rechecks import Decision, decide
 from remarket.flows.sender import Job, Sender
 from remarket.mail.compose import compose
+from remarket.mail.layout import Layouts
 from remarket.mail.models import Message, MessageStatus
 from remarket.mail.render import RenderError
 from remarket.mail.sending import Outcome
@@ -127,7 +128,13 @@ def claim(now: datetime, batch_size: int) -> Claim:
             status=MessageStatus.FAILED, reason=f"gave up after {conf.MAX_SEND_ATTEMPTS} attempts"
         )
         _move_on(finished, now)
-        mine = list(Message.objects.filter(claim=token).select_related("enrollment", "contact"))
+        mine = list(Message.objects.filter(claim=token))
+        for message in mine:
+            # The enrollments (and their contacts) read and locked above, not read again.
+            enrollment = pairs[(message.enrollment_id, message.step_id)]
+            message.enrollment = enrollment
+            if message.contact_id == enrollment.contact_id:
+                message.contact = enrollment.contact
         Enrollment.objects.filter(pk__in=[m.enrollment_id for m in mine]).update(next_run_at=None)
     return Claim(mine, len(enrollments))
 
@@ -146,10 +153,11 @@ def _move_on(enrollments: list[Enrollment], now: datetime) -> None:
     advance(done, now)
 
 
-def _steps(flow_ids: set[int]) -> dict[int, list[Step]]:
-    """Each flow's steps in order."""
+def _steps(flow_ids: set[int], *, with_flows: bool = False) -> dict[int, list[Step]]:
+    """Each flow's steps in order (with ``with_flows``, each step's flow read alongside)."""
     steps: dict[int, list[Step]] = defaultdict(list)
-    for step in Step.objects.filter(flow_id__in=flow_ids).order_by("position"):
+    query = Step.objects.filter(flow_id__in=flow_ids).order_by("position")
+    for step in query.select_related("flow") if with_flows else query:
         steps[step.flow_id].append(step)
     return steps
 
@@ -171,14 +179,18 @@ class Batch:
     def read(cls, messages: list[Message], now: datetime, adapter: ShopAdapter) -> Batch:
         enrollments = [m.enrollment for m in messages]
         flow_ids = {e.flow_id for e in enrollments}
-        steps = _steps(flow_ids)
+        steps = _steps(flow_ids, with_flows=True)  # one query for flows and steps
+        flows = {s[0].flow_id: s[0].flow for s in steps.values()}
         contacts = {m.contact_id: m.contact for m in messages}  # read by the claim
         cart_keys = [e.subject_key for e in enrollments if e.subject_type == "cart"]
-        opened = set(
-            Message.objects.filter(enrollment__in=enrollments, opened_at__isnull=False).values_list(
-                "enrollment_id", flat=True
+        opened: set[int] = set()
+        if any(m.step_id != steps[m.enrollment.flow_id][0].pk for m in messages):
+            # Only a later step asks whether the previous email was opened.
+            opened = set(
+                Message.objects.filter(
+                    enrollment__in=enrollments, opened_at__isnull=False
+                ).values_list("enrollment_id", flat=True)
             )
-        )
         capped: set[int] = set()
         if conf.FREQUENCY_CAP:
             capped = set(
@@ -190,7 +202,7 @@ class Batch:
                 .values_list("contact_id", flat=True)
             )
         return cls(
-            flows=Flow.objects.in_bulk(flow_ids),
+            flows=flows,
             steps=steps,
             contacts=contacts,
             carts=adapter.get_carts(cart_keys) if cart_keys else {},
@@ -260,8 +272,10 @@ def deliver(
         contact = batch.contacts[message.contact_id]
         jobs.append(Job(message, flow, step, steps, contact, counts[flow.slug]))
 
+    layouts = Layouts()  # the layout rendered once per language for this batch
+
     def prepare(job: Job) -> None:
-        _prepare(job, batch, now, adapter=adapter, dry_run=dry_run)
+        _prepare(job, batch, now, adapter=adapter, dry_run=dry_run, layouts=layouts)
 
     sender.send(jobs, now, prepare)
 
@@ -356,7 +370,15 @@ def _apply(
             tally.skipped[decision.reason] += 1
 
 
-def _prepare(job: Job, batch: Batch, now: datetime, *, adapter: ShopAdapter, dry_run: bool) -> None:
+def _prepare(
+    job: Job,
+    batch: Batch,
+    now: datetime,
+    *,
+    adapter: ShopAdapter,
+    dry_run: bool,
+    layouts: Layouts,
+) -> None:
     """Render one email onto its job; a broken one gets a failed outcome instead."""
     message, step = job.message, job.step
     enrollment = message.enrollment
@@ -384,6 +406,7 @@ def _prepare(job: Job, batch: Batch, now: datetime, *, adapter: ShopAdapter, dry
             ),
             locale=job.contact.locale,
             message_id=message.pk,
+            layouts=layouts,
         )
     except (RenderError, NotSupported) as exc:
         job.outcome = Outcome(MessageStatus.FAILED, str(exc)[:200])

@@ -46,6 +46,7 @@ from remarket.mail.sending import (
     STOPPED,
     Outcome,
     hand_over,
+    pin_environment,
     post_message,
 )
 from remarket.people.history import ChangeSource
@@ -89,8 +90,13 @@ class Sender:
     flight while the next batch is claimed and read.
     """
 
-    def __init__(self, *, concurrency: int | None = None, dry_run: bool = False) -> None:
+    def __init__(
+        self, *, concurrency: int | None = None, wave: int | None = None, dry_run: bool = False
+    ) -> None:
         self.concurrency = concurrency or conf.SEND_CONCURRENCY
+        #: Messages per wave: several times the threads, so the database sees few
+        #: statements per email; the threads take them SEND_CONCURRENCY at a time.
+        self.wave = wave or conf.SEND_WAVE
         self.dry_run = dry_run
         #: The per-minute cap is used up: the tick stops claiming.
         self.capped = False
@@ -112,12 +118,12 @@ class Sender:
 
     def send(self, jobs: list[Job], now: datetime, prepare: Callable[[Job], None]) -> None:
         """Send ``jobs`` wave by wave; ``prepare(job)`` renders one (sets text or outcome)."""
-        for start in range(0, len(jobs), self.concurrency):
-            wave = jobs[start : start + self.concurrency]
+        for start in range(0, len(jobs), self.wave):
+            wave = jobs[start : start + self.wave]
             granted = self._permits(len(wave))
             if granted < len(wave):
                 self.capped = True
-                release(wave[granted:] + jobs[start + self.concurrency :])
+                release(wave[granted:] + jobs[start + self.wave :])
                 wave = wave[:granted]
             for job in wave:
                 prepare(job)
@@ -189,6 +195,7 @@ class Sender:
         if connection is None:
             connection = get_connection()
             connection.open()  # kept open: one HTTP session (TCP + TLS) per thread
+            pin_environment(connection)  # the environment read once, not per email
             self._local.connection = connection
             with self._lock:
                 self._connections.append(connection)

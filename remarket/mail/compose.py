@@ -14,11 +14,11 @@ from typing import Any
 
 import css_inline
 from django.conf import settings
-from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
 from remarket.conf import conf
+from remarket.mail.layout import Layouts, render_layout
 from remarket.mail.links import track_links
 from remarket.mail.render import html_to_text, render_text
 
@@ -53,8 +53,13 @@ def compose(
     context: dict[str, Any],
     locale: str = "",
     message_id: int | None = None,
+    layouts: Layouts | None = None,
 ) -> Composed:
-    """Render and assemble one email; raises :class:`~remarket.mail.render.RenderError`."""
+    """Render and assemble one email; raises :class:`~remarket.mail.render.RenderError`.
+
+    ``layouts`` (one per batch) renders the layout once per language and fills it per
+    person, byte for byte what a full render gives (see remarket.mail.layout).
+    """
     language = email_language(locale)
     links = context.get("links") or {}
     with translation.override(language):
@@ -62,20 +67,18 @@ def compose(
         rendered_subject = " ".join(render_text(subject, context, autoescape=False).split())
         rendered_preheader = " ".join(render_text(preheader, context, autoescape=False).split())
         inner = render_text(body, context, autoescape=True)
-        html = render_to_string(
-            "remarket/email/base.html",
-            {
-                "language": language,
-                "direction": "rtl" if rtl else "ltr",
-                "align": "right" if rtl else "left",
-                "subject": rendered_subject,
-                "preheader": rendered_preheader,
-                "body": mark_safe(inner),  # rendered with autoescape just above
-                "shop_name": conf.SHOP_NAME,
-                "site_url": conf.SITE_URL,
-                "links": links,
-            },
-        )
+        layout = {
+            "language": language,
+            "direction": "rtl" if rtl else "ltr",
+            "align": "right" if rtl else "left",
+            "subject": rendered_subject,
+            "preheader": rendered_preheader,
+            "body": mark_safe(inner),  # rendered with autoescape just above
+            "shop_name": conf.SHOP_NAME,
+            "site_url": conf.SITE_URL,
+            "links": links,
+        }
+        html = render_layout(layout) if layouts is None else layouts.render(layout)
     if message_id is not None:
         html = track_links(html, message_id, skip={str(u) for u in links.values() if u})
     headers = {}

@@ -68,14 +68,17 @@ def test_four_ticks_at_once_send_every_message_exactly_once(tmp_path, no_quiet_h
     assert set(Enrollment.objects.values_list("state", flat=True)) == {"completed"}
 
 
-@pytest.mark.parametrize("concurrency", [1, 8])
+@pytest.mark.parametrize(("concurrency", "wave"), [(1, 1), (8, 24)])
 def test_a_tick_killed_mid_batch_then_a_normal_tick(
-    tmp_path, settings, no_quiet_hours, concurrency
+    tmp_path, settings, no_quiet_hours, concurrency, wave
 ):
     seed_due(600)
     outbox = tmp_path / "outbox.txt"
     env = worker_env(
-        outbox, REMARKET_TEST_SEND_DELAY="0.01", REMARKET_TEST_SEND_CONCURRENCY=str(concurrency)
+        outbox,
+        REMARKET_TEST_SEND_DELAY="0.01",
+        REMARKET_TEST_SEND_CONCURRENCY=str(concurrency),
+        REMARKET_TEST_SEND_WAVE=str(wave),
     )
     doomed = subprocess.Popen([sys.executable, "-m", "tests.tick_worker", "100"], cwd=ROOT, env=env)
     deadline = time.monotonic() + 120
@@ -98,7 +101,7 @@ def test_a_tick_killed_mid_batch_then_a_normal_tick(
     assert statuses["sending"] == 0
     assert statuses["sent"] + statuses["review"] == 600
     # At most the wave the kill interrupted: the messages that may have been on the wire.
-    assert statuses["review"] <= concurrency
+    assert statuses["review"] <= wave
     assert report.reconciled["retried"] >= 1
     # Everyone sent is recorded; the one in review may or may not have left.
     sent_ids = {

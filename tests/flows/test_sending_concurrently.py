@@ -58,11 +58,30 @@ def test_every_message_reaches_the_esp_once_with_its_own_id_and_unsubscribe_head
     assert len({a["list_unsubscribe"] for a in accepted}) == 60  # one link per person
 
 
+def test_a_proxy_in_the_environment_still_carries_every_email(esp, sending, settings, monkeypatch):
+    # requests reads the environment once per connection now, not per email (speed):
+    # the proxy it names must still be used. The simulator plays the proxy, and the ESP's
+    # host does not even resolve, so an email that went around the proxy would fail.
+    settings.ANYMAIL = {**settings.ANYMAIL, "POSTMARK_API_URL": "http://postmark.invalid/"}
+    for name in ("http_proxy", "HTTP_PROXY"):
+        monkeypatch.setenv(name, esp.url)
+    for name in ("no_proxy", "NO_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    seed_due(12)
+
+    report = run_tick()
+
+    accepted = esp.record()["accepted"]
+    assert report.sent == 12 == len({a["remarket_message"] for a in accepted})
+    assert {a["proxied_for"] for a in accepted} == {"postmark.invalid"}
+    assert set(Message.objects.values_list("status", flat=True)) == {"sent"}
+
+
 @pytest.mark.postgres  # SQLite splits big statements by its parameter limit
 def test_a_wave_costs_the_same_few_queries_whatever_its_size(
     sending, settings, django_assert_max_num_queries
 ):
-    settings.REMARKET = {**settings.REMARKET, "SEND_CONCURRENCY": 100}
+    settings.REMARKET = {**settings.REMARKET, "SEND_CONCURRENCY": 50, "SEND_WAVE": 100}
     seed_due(400)
     costs = []
     for size in (100, 300):  # one wave, then three
