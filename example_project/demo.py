@@ -101,6 +101,10 @@ def wait_for_port(timeout: float = 30.0) -> None:
         time.sleep(0.2)
 
 
+# How long each process may take to stop before it is killed.
+SHUTDOWN_SECONDS = 30
+
+
 def interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -128,12 +132,17 @@ def run(commands: list[tuple[list[str], signal.Signals]]) -> int:
                 process.send_signal(stop)
         for process in processes:
             try:
-                process.wait(timeout=10)
+                # A worker's warm shutdown first finishes the tick it is running.
+                process.wait(timeout=SHUTDOWN_SECONDS)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-    stops = [stop for _cmd, stop in commands]
-    clean = all(p.returncode in (0, -stop) for p, stop in zip(processes, stops, strict=True))
+    clean = True
+    for process, (cmd, stop) in zip(processes, commands, strict=True):
+        if process.returncode not in (0, -stop):
+            clean = False
+            name = " ".join(Path(part).name for part in cmd[:4])
+            print(f"demo: {name} ended with status {process.returncode}", file=sys.stderr)
     return 0 if clean else 1
 
 

@@ -64,8 +64,8 @@ def test_the_demo_migrates_seeds_serves_and_prints_its_urls(tmp_path):
         assert (tmp_path / "demo.sqlite3").exists()
     finally:
         demo.send_signal(signal.SIGINT)
-        demo.wait(timeout=20)
-    assert demo.returncode == 0
+        rest, _ = demo.communicate(timeout=60)
+    assert demo.returncode == 0, rest[-3000:]
 
 
 @pytest.mark.django_db
