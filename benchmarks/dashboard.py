@@ -230,6 +230,7 @@ def seed(messages: int, flows: int) -> dict[str, int]:
             "placed_at": "m.clicked_at + interval '1 hour'",
             "message_id": "m.id",
             "flow_id": "s.flow_id",
+            "step_id": "m.step_id",
             "rule": "'click'",
         },
     )

@@ -74,6 +74,7 @@ def record_conversions(
                 placed_at=order.placed_at,
                 message=message,
                 flow_id=message.enrollment.flow_id if message else None,
+                step_id=message.step_id if message else None,
                 rule=rule,
             )
         )

@@ -33,7 +33,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, F, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -341,7 +341,7 @@ def _count_conversions(
     """Query: attributed orders and revenue per flow, step and currency."""
     rows = (
         conversions.order_by()
-        .values("flow_id", "currency", step_id=F("message__step_id"))
+        .values("flow_id", "step_id", "currency")
         .annotate(count=Count("pk"), value=Sum("value"))
     )
     for row in rows:

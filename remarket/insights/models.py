@@ -44,6 +44,16 @@ class Conversion(models.Model):
         related_name="conversions",
         verbose_name=_("attributed flow"),
     )
+    # The attributed message's step, kept here so the figures count orders per step
+    # without looking up every order's message (denormalised: a message never changes step).
+    step = models.ForeignKey(
+        "remarket.Step",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("attributed step"),
+    )
     rule = models.CharField(
         _("attribution rule"), max_length=8, choices=AttributionRule.choices, default="none"
     )

@@ -62,6 +62,7 @@ def order(message: Message | None, value: str, currency: str = "EUR", **fields) 
         placed_at=fields.pop("placed_at", NOON - timedelta(minutes=30)),
         message=message,
         flow=message.step.flow if message else None,
+        step=message.step if message else None,
         rule="click" if message else "none",
         **fields,
     )
@@ -112,6 +113,7 @@ def many(flows: int, messages: int) -> None:
             placed_at=NOON - timedelta(days=n % 35),
             message=m,
             flow_id=m.step.flow_id,
+            step_id=m.step_id,
             rule="click",
         )
         for n, m in enumerate(sent[::10])

@@ -125,6 +125,7 @@ def person(
         placed_at=at + timedelta(hours=2),
         message=messages[0],
         flow=flow,
+        step=messages[0].step,
         rule="click",
     )
     CartEmail.objects.create(
