@@ -59,13 +59,13 @@ class AudienceRuleAdmin(admin.ModelAdmin):
     def match_count(self, rule: Any) -> int:
         return rule.match_count
 
-    @admin.action(description=_("Activate the selected rules"))
+    @admin.action(description=_("Activate the selected rules"), permissions=["change"])
     def activate(self, request: HttpRequest, queryset: QuerySet[AudienceRule]) -> None:
         count = queryset.update(active=True)
         message = ngettext("%(count)d rule activated.", "%(count)d rules activated.", count)
         self.message_user(request, message % {"count": count}, messages.SUCCESS)
 
-    @admin.action(description=_("Deactivate the selected rules"))
+    @admin.action(description=_("Deactivate the selected rules"), permissions=["change"])
     def deactivate(self, request: HttpRequest, queryset: QuerySet[AudienceRule]) -> None:
         count = queryset.update(active=False)
         message = ngettext("%(count)d rule deactivated.", "%(count)d rules deactivated.", count)

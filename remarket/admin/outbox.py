@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -196,7 +196,9 @@ class MessageAdmin(ReadOnlyAdmin):
 
     def body_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """The stored HTML exactly as sent, locked down: it runs no script and fetches no CSS."""
-        message = get_object_or_404(Message.objects.only("body_html", "body_text"), pk=object_id)
+        message = self.get_object(request, unquote(object_id))  # None for a tampered id
+        if message is None:
+            raise Http404
         if not self.has_view_permission(request, message):
             raise PermissionDenied
         if message.body_html:

@@ -12,10 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -169,7 +169,9 @@ class ContactAdmin(admin.ModelAdmin):
     # -- one contact, from its page ------------------------------------------------------
 
     def _contact(self, request: HttpRequest, object_id: str, *, change: bool) -> Contact:
-        contact = get_object_or_404(self.get_queryset(request), pk=object_id)
+        contact = self.get_object(request, unquote(object_id))  # None for a tampered id
+        if contact is None:
+            raise Http404
         allowed = (
             self.has_change_permission(request, contact)
             if change
@@ -227,7 +229,9 @@ class ContactAdmin(admin.ModelAdmin):
         return response
 
     def erase_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        contact = get_object_or_404(self.get_queryset(request), pk=object_id)
+        contact = self.get_object(request, unquote(object_id))  # None for a tampered id
+        if contact is None:
+            raise Http404
         if not self.can_erase(request):
             raise PermissionDenied
         if contact.erased_at is not None:

@@ -16,7 +16,7 @@ from anymail.exceptions import AnymailError
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -36,8 +36,9 @@ from remarket.shop import get_adapter
 
 #: The preview document may show images and its own styles, and nothing else.
 PREVIEW_CSP = (
-    "default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'; "
-    "font-src https: data:; frame-ancestors 'self'; form-action 'none'; base-uri 'none'"
+    "default-src 'none'; img-src https: data:; style-src 'unsafe-inline'; "
+    "font-src https: data:; frame-ancestors 'self'; form-action 'none'; base-uri 'none'; "
+    "sandbox"
 )
 #: Carts offered in the preview's cart menu: the most recent open carts with an email.
 CART_CHOICES = 20
@@ -207,12 +208,18 @@ class StepAdmin(admin.ModelAdmin):
         step = self._get_or_404(request, object_id)
         if not self.has_view_permission(request, step):
             raise PermissionDenied
-        email = render_preview(step, PreviewForm(request.GET, prefix="preview"))
+        data = request.GET
+        if not self.has_change_permission(request, step):
+            # Viewers see the sample: a real contact's, cart's or order's data is for editors.
+            data = QueryDict(mutable=True)
+            data.update({k: v for k, v in request.GET.items() if k == "preview-language"})
+        email = render_preview(step, PreviewForm(data, prefix="preview"))
         if isinstance(email, str):
             response = HttpResponse(email, content_type="text/plain; charset=utf-8", status=400)
         else:
             response = HttpResponse(email.html)
         response["Content-Security-Policy"] = PREVIEW_CSP
+        response["Referrer-Policy"] = "no-referrer"
         response["Cache-Control"] = "no-store"
         return response
 

@@ -31,9 +31,13 @@ def email_context(
     message_id: int | None,
 ) -> dict[str, Any]:
     order = OrderSnapshot.from_json(snapshot) if subject_type == "order" and snapshot else None
-    contact_id = contact.pk or 0
+    # Previews and tests (no message) get links that act for nobody: a working link to a
+    # real person's unsubscribe, preferences or basket must only ever reach that person.
+    contact_id = contact.pk if message_id else 0
     links = {
-        "cart_url": recovery_url(message_id or 0, cart.key) if cart else "",
+        "cart_url": (recovery_url(message_id, cart.key) if message_id else conf.SITE_URL)
+        if cart
+        else "",
         "unsubscribe_url": unsubscribe_url(contact_id, message_id),
         "preferences_url": preferences_url(contact_id),
         "shop_url": conf.SITE_URL,

@@ -38,6 +38,10 @@ __all__ = ["PushAdapter", "Pushed", "cart_updated", "order_placed"]
 
 _LINE_KEYS = {"product_id", "name", "quantity", "unit_price", "product_url", "image_url"}
 _MAX_KEY = 128
+# The amount columns are DecimalField(max_digits=18, decimal_places=4).
+_AMOUNT_PLACES = 4
+_AMOUNT_LIMIT = Decimal(10) ** (18 - _AMOUNT_PLACES)
+_AMOUNT_QUANTUM = Decimal(1).scaleb(-_AMOUNT_PLACES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +92,7 @@ def cart_updated(
     )
     snapshot = replace(
         snapshot,
-        total=lines_total(snapshot.lines) if total is None else _amount(total, "total"),
+        total=_lines_total(snapshot.lines) if total is None else _amount(total, "total"),
         state=CartState.OPEN if snapshot.lines else CartState.GONE,
     )
     recover_url = str(recover_url or "")
@@ -142,7 +146,7 @@ def order_placed(
     if total is not None:
         snapshot = replace(snapshot, total=_amount(total, "total"))
     else:
-        snapshot = replace(snapshot, total=lines_total(snapshot.lines))
+        snapshot = replace(snapshot, total=_lines_total(snapshot.lines))
     with transaction.atomic():
         existing = PushedOrder.objects.filter(key=key).first()
         if existing is not None:
@@ -223,7 +227,30 @@ def _amount(value: Any, field: str) -> Decimal:
         raise InvalidPush(f"{field} is {value!r}, not a number such as '19.90'.") from None
     if not amount.is_finite() or amount < 0:
         raise InvalidPush(f"{field} is {value!r}; it must be a number of at least 0.")
+    _check_fits(amount, field, repr(value))
     return amount
+
+
+def _check_fits(amount: Decimal, field: str, shown: str) -> None:
+    """Refuse what the amount columns cannot hold exactly (rather than round or fail)."""
+    if amount >= _AMOUNT_LIMIT:
+        raise InvalidPush(
+            f"{field} is {shown}; it must be less than {_AMOUNT_LIMIT:,} "
+            f"(at most {18 - _AMOUNT_PLACES} digits before the decimal point)."
+        )
+    if amount != amount.quantize(_AMOUNT_QUANTUM):
+        raise InvalidPush(
+            f"{field} is {shown}; give at most {_AMOUNT_PLACES} decimal places, e.g. '19.9025'."
+        )
+
+
+def _lines_total(lines: tuple[LineSnapshot, ...]) -> Decimal:
+    try:
+        total = lines_total(lines)
+    except ArithmeticError:  # a quantity too large for any Decimal
+        raise InvalidPush("total, the sum of the lines, is too large to store.") from None
+    _check_fits(total, "total", f"{total} (the sum of the lines)")
+    return total
 
 
 def _consent(value: Any) -> bool | None:
@@ -291,14 +318,23 @@ def _cart_fields(snapshot: CartSnapshot, recover_url: str) -> dict[str, Any]:
 @transaction.atomic
 def _store_cart(snapshot: CartSnapshot, recover_url: str, *, explicit: bool) -> Pushed:
     row = PushedCart.objects.select_for_update().filter(key=snapshot.key).first()
+    if row is not None and row.state == CartState.ORDERED:
+        stored = CartSnapshot.from_json(row.snapshot)
+        return Pushed(stored, created=False, changed=False)  # an order closed it for good
+    # Webhooks arrive in any order: the order may be here before the cart's last update.
+    # Checked after taking the row's lock, in the transaction that writes the cart.
+    ordered = PushedOrder.objects.filter(cart_key=snapshot.key).exists()
+    if ordered:
+        snapshot = replace(snapshot, state=CartState.ORDERED)
     if row is None:
         with transaction.atomic():
             PushedCart.objects.create(**_cart_fields(snapshot, recover_url))
         return Pushed(snapshot, created=True, changed=True)
     stored = CartSnapshot.from_json(row.snapshot)
-    if row.state == CartState.ORDERED:
-        return Pushed(stored, created=False, changed=False)  # an order closed it for good
     if explicit and snapshot.last_activity < stored.last_activity:
+        if ordered:  # older news, but the cart stood open after its order: close it
+            _close_cart(snapshot.key)
+            return Pushed(replace(stored, state=CartState.ORDERED), created=False, changed=True)
         return Pushed(stored, created=False, changed=False)  # older news
     same = _content(snapshot) == _content(stored) and recover_url == row.recover_url
     if same and (not explicit or snapshot.last_activity == stored.last_activity):

@@ -7,6 +7,7 @@ another cookie. Writes (cookies, click ids) happen once, when the middleware fin
 from __future__ import annotations
 
 import ipaddress
+import re
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse
 
 FBP, FBC = "_fbp", "_fbc"
+# What a Meta click id looks like; anything else (huge, dotted) stays out of the cookie.
+FBCLID = re.compile(r"[A-Za-z0-9_-]{1,500}")
 
 
 @lru_cache(maxsize=16)
@@ -60,6 +63,11 @@ class Tracker:
     @cached_property
     def _cookie_id(self) -> str | None:
         return identity.valid_visitor_id(self.request.COOKIES.get(conf.COOKIE_NAME))
+
+    @property
+    def known_visitor_key(self) -> str | None:
+        """The id in this browser's visitor cookie, never a new one; ``None`` without consent."""
+        return self._cookie_id if self.marketing else None
 
     def visitor_key(self) -> str | None:
         """The visitor id, minted on first need; ``None`` without consent."""
@@ -112,6 +120,8 @@ class Tracker:
             return
         # Meta's pixel reads these, so they cannot be HttpOnly.
         fbclid = self.request.GET.get("fbclid", "") if self._landing() else ""
+        if not FBCLID.fullmatch(fbclid):
+            fbclid = ""  # not a click id Meta issues: never copied into a cookie
         if fbclid and identity.fbc_click_id(cookies.get(FBC)) != fbclid:
             response.set_cookie(FBC, identity.make_fbc(fbclid), **self._options())
         if not identity.valid_fb_cookie(cookies.get(FBP)):

@@ -53,7 +53,9 @@ class _Encoder(json.JSONEncoder):
 
 def to_json(value: Any) -> str:
     """JSON that is safe inside ``<script>`` (as code or as a data block)."""
-    text = json.dumps(value, cls=_Encoder, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(
+        value, cls=_Encoder, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+    )
     return text.translate(_ESCAPES)
 
 

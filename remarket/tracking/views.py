@@ -23,6 +23,8 @@ from remarket.tracking.queue import store_activity
 
 #: One beacon reports at most this many seconds (a tab left open overnight is not interest).
 MAX_SECONDS = 1800
+# The beacon's body is about 20 bytes; anything far bigger is not ours.
+MAX_BEACON_BYTES = 256
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -54,15 +56,22 @@ def consent(request: HttpRequest) -> HttpResponse:
 @csrf_exempt  # The visitor cookie is SameSite=Lax: a cross-site post carries none.
 @require_POST
 def collect(request: HttpRequest) -> HttpResponse:
-    """The engagement beacon: ``{"seconds": n}`` spent on a page, for a consenting visitor."""
+    """The engagement beacon: ``{"seconds": n}`` spent on a page, for a consenting visitor.
+
+    Only a visitor who already has remarket's cookie counts: the beacon never mints one.
+    """
+    if len(request.body) > MAX_BEACON_BYTES:
+        return HttpResponse("beacon too large", status=413, content_type="text/plain")
     try:
-        seconds = int(json.loads(request.body or b"{}").get("seconds"))
-    except (ValueError, TypeError, AttributeError):
+        seconds = json.loads(request.body or b"{}").get("seconds")
+    except (ValueError, AttributeError, RecursionError):
+        seconds = None
+    if type(seconds) is not int:  # not bool, float or text: the beacon sends whole seconds
         return HttpResponseBadRequest('expected {"seconds": n}', content_type="text/plain")
     if not seconds > 0:
         return HttpResponseBadRequest("seconds must be positive", content_type="text/plain")
     tracker = get_tracker(request)
-    if tracker.marketing and tracker.visitor_key():
+    if tracker.known_visitor_key:
         event = Event(name="engagement", id="", params={})
         store_activity(request, event, extra={"seconds": min(seconds, MAX_SECONDS)})
     return HttpResponse(status=204)

@@ -202,3 +202,8 @@ def test_lists_cost_the_same_queries_for_10_or_1000_rows(
         page = rows(viewer, url)
 
     assert page.count("bulk-") >= min(count, 100)
+
+
+@pytest.mark.parametrize("path", ["message/abc/body/", "message/999999/body/"])
+def test_a_tampered_message_id_is_a_404(admin_client, path):
+    assert admin_client.get(f"/admin/remarket/{path}").status_code == 404

@@ -272,3 +272,9 @@ def test_the_contact_page_renders_right_to_left_in_persian(owner):
     assert 'dir="rtl"' in page
     assert 'id="timeline"' in page
     assert "remarket/admin/people.css" in page  # the buttons' own rules, RTL included
+
+
+@pytest.mark.parametrize("action", ["export", "erase", "unsubscribe", "resubscribe"])
+def test_a_tampered_contact_id_is_a_404(admin_client, action):
+    assert admin_client.get(f"/admin/remarket/contact/abc/{action}/").status_code in {404, 405}
+    assert admin_client.post(f"/admin/remarket/contact/abc/{action}/").status_code == 404

@@ -127,3 +127,36 @@ def test_a_viewer_may_preview_but_not_send(step, cart):
     assert 'id="remarket-send-test"' not in viewer.get(editor).content.decode()
     assert viewer.post(send).status_code == 403
     assert mail.outbox == []
+
+
+def test_a_preview_for_a_real_customer_carries_no_link_that_acts_for_them(
+    builder_client, step, cart
+):
+    from remarket.mail.links import preferences_url, unsubscribe_url
+    from remarket.people.models import Contact
+
+    ann = Contact.objects.create(email="ann@example.com", name="Ann")
+    _editor, preview, _send = urls(step)
+
+    response = builder_client.get(preview, {"preview-contact": ann.email})
+    html = response.content.decode()
+
+    assert "Hi Ann" in html
+    assert unsubscribe_url(ann.pk, None) not in html
+    assert preferences_url(ann.pk) not in html
+    assert unsubscribe_url(0, None) in html
+    assert "sandbox" in response["Content-Security-Policy"]
+    assert response["Referrer-Policy"] == "no-referrer"
+
+
+def test_a_viewer_previews_the_sample_not_a_real_customer(step, cart):
+    from remarket.people.models import Contact
+
+    Contact.objects.create(email="ann@example.com", name="Ann")
+    viewer = client_for(make_staff("viewer", "view_flow", "view_step"))
+    _editor, preview, _send = urls(step)
+
+    html = viewer.get(preview, {"preview-cart": key_of(cart)}).content.decode()
+
+    assert "Copper Kettle" not in html
+    assert "ann@example.com" not in html

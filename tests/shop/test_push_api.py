@@ -63,6 +63,21 @@ def clock():
         ({"updated_at": "yesterday"}, "updated_at is 'yesterday'; give a datetime or an ISO"),
         ({"recover_url": "/cart/"}, "give the absolute http(s) address"),
         ({"consent": "yes"}, "consent is 'yes'; give True, False or None"),
+        ({"lines": [{**LINES[0], "unit_price": "NaN"}]}, "lines[0]['unit_price'] is 'NaN'"),
+        ({"lines": [{**LINES[0], "unit_price": "sNaN"}]}, "lines[0]['unit_price'] is 'sNaN'"),
+        ({"lines": [{**LINES[0], "unit_price": float("nan")}]}, "at least 0"),
+        ({"lines": [{**LINES[0], "unit_price": "Infinity"}]}, "is 'Infinity'; it must be"),
+        ({"lines": [{**LINES[0], "unit_price": float("inf")}]}, "at least 0"),
+        ({"total": "-Infinity"}, "total is '-Infinity'; it must be a number of at least 0"),
+        ({"total": Decimal("NaN")}, "total is Decimal('NaN'); it must be"),
+        ({"lines": [{**LINES[0], "unit_price": "1e30"}]}, "lines[0]['unit_price'] is '1e30'"),
+        ({"lines": [{**LINES[0], "unit_price": "1e30"}]}, "at most 14 digits before"),
+        ({"total": "100000000000000"}, "total is '100000000000000'; it must be less than"),
+        ({"lines": [{**LINES[0], "unit_price": "0.123456789"}]}, "at most 4 decimal places"),
+        ({"lines": [{**LINES[0], "unit_price": "1e-5"}]}, "lines[0]['unit_price'] is '1e-5'"),
+        ({"total": "19.90001"}, "total is '19.90001'; give at most 4 decimal places"),
+        ({"lines": [{**LINES[0], "quantity": 10**14}]}, "total is 350000000000000.00 (the sum"),
+        ({"lines": [{**LINES[0], "quantity": 10**10**6}]}, "total, the sum of the lines, is"),
     ],
 )
 def test_bad_cart_data_is_refused_with_the_field_named(changes, message):
@@ -108,6 +123,22 @@ def test_pushes_are_idempotent_and_out_of_order_news_is_ignored(clock):
     assert PushedOrder.objects.count() == 1
     assert get_adapter_cart("c-1").state is CartState.ORDERED
     assert not cart_updated("c-1", lines=LINES, email="an@example.com").changed
+
+
+@pytest.mark.django_db
+def test_amounts_that_fit_the_columns_are_stored_exactly():
+    lines = [{**LINES[0], "unit_price": "0.1234"}, {**LINES[1], "unit_price": "99999999999.5"}]
+    pushed = cart_updated("c-1", lines=lines, email="an@example.com")
+    assert pushed.snapshot.total == Decimal("99999999999.5") + 2 * Decimal("0.1234")
+    row = PushedCart.objects.get()
+    assert row.total == pushed.snapshot.total
+    assert get_adapter_cart("c-1").lines[0].unit_price == Decimal("0.1234")
+    placed = order_placed("o-1", lines=lines, total="9999999999.9999")
+    assert PushedOrder.objects.get().total == placed.snapshot.total
+    assert order_placed("o-2", lines=LINES, total="1.50000").snapshot.total == Decimal("1.5")
+    with pytest.raises(InvalidPush, match=r"lines\[1\]\['unit_price'\] is '0.00001'"):
+        order_placed("o-3", lines=[LINES[0], {**LINES[1], "unit_price": "0.00001"}])
+    assert PushedOrder.objects.count() == 2
 
 
 def get_adapter_cart(key: str):
@@ -225,3 +256,46 @@ def test_the_readme_webhook_checks_its_signature_and_reports_bad_data(settings, 
     response = _signed(client, event)
     assert response.status_code == 400
     assert "not a valid email address" in response.json()["error"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("lines", [LINES, []])
+def test_a_cart_pushed_after_its_order_is_closed_and_not_emailed(pushed, clock, lines):
+    flow = make_flow(
+        settings={"idle_minutes": 60},
+        delays=(timedelta(0), timedelta(days=1)),
+        consent_policy=ConsentPolicy.ANY_EMAIL,
+    )
+    placed = order_placed("o-1", lines=LINES, email="an@example.com", cart_key="c-1")
+    assert placed.created
+    # The cart's last webhook (from before the order) arrives after it.
+    late = cart_updated(
+        "c-1", lines=lines, email="an@example.com", updated_at=NOON - timedelta(minutes=2)
+    )
+    assert (late.created, late.snapshot.state) == (True, CartState.ORDERED)
+    assert PushedCart.objects.get().state == CartState.ORDERED
+    assert get_adapter_cart("c-1").state is CartState.ORDERED
+    # Another late one (or a retry) changes nothing: the order closed it for good.
+    assert not cart_updated("c-1", lines=LINES[:1], email="an@example.com").changed
+    # The normal order next to it: cart first, then order.
+    cart_updated("c-2", lines=LINES, email="bo@example.com", updated_at=NOON - timedelta(hours=1))
+    order_placed("o-2", lines=LINES, email="bo@example.com", cart_key="c-2")
+    assert get_adapter_cart("c-2").state is CartState.ORDERED
+    cart_updated("c-3", lines=LINES, email="cy@example.com", updated_at=NOON - timedelta(hours=1))
+    clock.shift(timedelta(minutes=61))
+    assert run_tick().sent == 1  # only the cart with no order
+    assert [email.to for email in mail.outbox] == [["cy@example.com"]]
+    assert Enrollment.objects.get().flow == flow
+
+
+@pytest.mark.django_db
+def test_an_open_cart_whose_order_exists_is_closed_even_by_older_news(clock):
+    cart_updated("c-1", lines=LINES, email="an@example.com")
+    order_placed("o-1", lines=LINES, cart_key="c-1")
+    # As if the two had raced and the cart had stayed open beside its order.
+    PushedCart.objects.update(state=CartState.OPEN.value)
+    stale = cart_updated("c-1", lines=LINES[:1], updated_at=NOON - timedelta(hours=1))
+    assert stale.changed
+    assert stale.snapshot.state is CartState.ORDERED
+    assert stale.snapshot.item_count == 3  # the stored lines, not the stale ones
+    assert get_adapter_cart("c-1").state is CartState.ORDERED

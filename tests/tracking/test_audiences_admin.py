@@ -93,3 +93,15 @@ def test_matches_are_read_only(admin_client):
     page = admin_client.get(reverse("admin:remarket_audiencematch_changelist"))
     assert page.status_code == 200
     assert "rule-2" in page.content.decode()
+
+
+def test_a_viewer_cannot_switch_rules_on_or_off():
+    from tests.admin.conftest import client_for, make_staff
+
+    make_rules(1)
+    viewer = client_for(make_staff("viewer", "view_audiencerule"))
+    rule = AudienceRule.objects.get()
+
+    viewer.post(CHANGELIST, {"action": "deactivate", "_selected_action": [rule.pk]})
+
+    assert AudienceRule.objects.get().active

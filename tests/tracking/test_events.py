@@ -144,6 +144,32 @@ def test_the_engagement_beacon(consenting):
     assert row.visitor_id == consenting.cookies["remarket_id"].value
 
 
+@pytest.mark.parametrize(
+    "body",
+    ['{"seconds": 1e400}', "[" * 100, '{"seconds": "5"}', '{"seconds": true}', '{"seconds": 2.5}'],
+)
+def test_a_malformed_beacon_is_refused_politely(consenting, body):
+    response = consenting.post("/remarket/collect/", body, content_type="text/plain")
+
+    assert response.status_code == 400
+    assert not Activity.objects.filter(kind="engagement").exists()
+
+
+def test_an_oversized_beacon_is_refused(consenting):
+    body = json.dumps({"seconds": 5, "pad": "x" * 1000})
+    response = consenting.post("/remarket/collect/", body, content_type="text/plain")
+
+    assert response.status_code == 413
+
+
+def test_the_beacon_never_mints_a_visitor(consenting):
+    consenting.cookies.pop("remarket_id")
+    response = consenting.post("/remarket/collect/", '{"seconds": 5}', content_type="text/plain")
+
+    assert response.status_code == 204
+    assert not Activity.objects.filter(kind="engagement").exists()
+
+
 def test_the_beacon_stores_nothing_without_consent(client):
     response = client.post("/remarket/collect/", '{"seconds": 5}', content_type="text/plain")
     assert response.status_code == 204
@@ -175,3 +201,11 @@ def test_an_audience_completed_before_a_redirect_fires_on_the_next_page(consenti
         'fbq("trackCustom","remarket_audience",{"audience":"carted"}' in response.content.decode()
     )
     assert "mug-fans" not in response.content.decode()
+
+
+@pytest.mark.parametrize("amount", ["NaN", "Infinity", float("nan"), Decimal("-Infinity")])
+def test_a_price_that_is_not_a_number_is_left_out(amount):
+    event = build_event("add_to_cart", value=amount, items=[{"id": "k1", "price": amount}])
+
+    assert event.value is None
+    assert event.items[0].price is None

@@ -154,3 +154,13 @@ def test_fb_cookie_formats():
     assert identity.fbc_click_id("fb.1.1596403881668.IwAR-x_Y") == "IwAR-x_Y"
     assert identity.fbc_click_id("fb.1.1596403881668.IwAR-x_Y.AQ") == "IwAR-x_Y"
     assert identity.fbc_click_id("nonsense") == ""
+
+
+@pytest.mark.parametrize("fbclid", ["x" * 501, "Iw.AR<script>", "a b"])
+def test_a_click_id_meta_would_not_issue_never_reaches_the_fbc_cookie(client, with_meta, fbclid):
+    accept(client)
+
+    response = client.get("/bare/", {"fbclid": fbclid})
+
+    assert "_fbc" not in response.cookies
+    assert "_fbp" in client.cookies  # the browser id still comes
