@@ -9,6 +9,7 @@ import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, Sum
+from django.utils import timezone
 
 from remarket.flows.models import Enrollment, EnrollmentState, ExitReason
 from remarket.insights.figures import dashboard_report
@@ -20,8 +21,10 @@ from remarket.people.history import ChangeKind, ContactConsentChange, ErasedAddr
 from remarket.people.models import Contact, Suppression
 from remarket.people.privacy import erase_contact, export_contact, export_json
 from remarket.people.services import contacts_for_emails, get_or_create_contact
-from remarket.shop.models import CartEmail
-from tests.people.factories import make_flow, person
+from remarket.people.visitors import ConsentChannel, ConsentChoice, ConsentRecord, Visitor
+from remarket.shop.models import CartEmail, PushedCart, PushedOrder
+from remarket.tracking.models import AudienceMatch, AudienceRule
+from tests.people.factories import make_flow, person, snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -59,16 +62,107 @@ def test_the_export_holds_everything_remarket_keeps_about_the_person():
     assert data["captured_cart_emails"][0]["cart_key"] == f"c-{contact.pk}"
 
 
+def _browser_traces(contact: Contact) -> None:
+    """What the tracking and push rooms keep about a person: two browsers of theirs, the
+    consent choices made in them, the audiences they joined, a pushed cart and order."""
+    email, pk = contact.email, contact.pk
+    # v-<pk> is the browser of the person's activity; w-<pk> a second, linked one.
+    Visitor.objects.create(
+        key=f"v-{pk}",
+        contact=contact,
+        click_ids={"gclid": f"g-{pk}", "utm_source": "news"},
+        landing_path=f"/offers/?ref={pk}",
+    )
+    Visitor.objects.create(key=f"w-{pk}", contact=contact, click_ids={"fbclid": f"f-{pk}"})
+    ConsentRecord.objects.create(
+        receipt=f"r-{pk}",
+        visitor_key=f"v-{pk}",
+        contact=contact,
+        choice=ConsentChoice.GRANTED,
+        source=ConsentChannel.BANNER,
+    )
+    # Chosen before the person was known: only the browser id ties it to them.
+    ConsentRecord.objects.create(
+        receipt=f"s-{pk}",
+        visitor_key=f"w-{pk}",
+        choice=ConsentChoice.DENIED,
+        source=ConsentChannel.BANNER,
+    )
+    offers = AudienceRule.objects.get_or_create(
+        name="offer-page-3x", defaults={"kind": AudienceRule.Kind.URL_VISITS, "url_pattern": "/o/"}
+    )[0]
+    cart = AudienceRule.objects.get_or_create(
+        name="cart-no-buy", defaults={"kind": AudienceRule.Kind.CART_WITHOUT_PURCHASE}
+    )[0]
+    AudienceMatch.objects.create(rule=offers, visitor_id=f"v-{pk}", contact=contact)
+    AudienceMatch.objects.create(rule=cart, visitor_id=f"v-{pk}", contact=contact)
+    AudienceMatch.objects.create(rule=offers, visitor_id=f"w-{pk}")  # not linked yet
+    now = timezone.now()
+    PushedCart.objects.create(
+        key=f"pc-{pk}",
+        email=email,
+        last_activity=now,
+        total=Decimal("42.00"),
+        currency="EUR",
+        snapshot=snapshot(email, contact.name),
+    )
+    PushedOrder.objects.create(
+        key=f"po-{pk}",
+        cart_key=f"pc-{pk}",
+        email=email,
+        placed_at=now,
+        total=Decimal("42.00"),
+        currency="EUR",
+        snapshot=snapshot(email, contact.name),
+    )
+
+
+def test_the_export_holds_the_persons_browsers_consent_choices_audiences_and_pushes():
+    flow = make_flow()
+    contact = person(EMAIL, flow=flow)
+    _browser_traces(contact)
+    _browser_traces(person("bob@example.com", flow=flow, name="Bob"))
+
+    data = json.loads(export_json(contact))
+
+    assert [(v["visitor_id"], v["click_ids"]) for v in data["visitors"]] == [
+        (f"v-{contact.pk}", {"gclid": f"g-{contact.pk}", "utm_source": "news"}),
+        (f"w-{contact.pk}", {"fbclid": f"f-{contact.pk}"}),
+    ]
+    assert data["visitors"][0]["landing_path"] == f"/offers/?ref={contact.pk}"
+    assert {(r["choice"], r["visitor_id"]) for r in data["consent_records"]} == {
+        ("granted", f"v-{contact.pk}"),
+        ("denied", f"w-{contact.pk}"),
+    }
+    assert sorted((m["audience"], m["visitor_id"]) for m in data["audience_matches"]) == [
+        ("cart-no-buy", f"v-{contact.pk}"),
+        ("offer-page-3x", f"v-{contact.pk}"),
+        ("offer-page-3x", f"w-{contact.pk}"),
+    ]
+    assert all(m["at"] for m in data["audience_matches"])
+    (cart,) = data["pushed_carts"]
+    assert (cart["cart_key"], cart["snapshot"]["email"]) == (f"pc-{contact.pk}", EMAIL)
+    (order,) = data["pushed_orders"]
+    assert (order["order_key"], Decimal(order["total"]), order["snapshot"]["name"]) == (
+        f"po-{contact.pk}",
+        Decimal("42.00"),
+        "Ann Example",
+    )
+    assert "bob@example.com" not in json.dumps(data)
+
+
 def test_the_export_costs_the_same_queries_however_long_the_history(
     django_assert_max_num_queries,
 ):
     flow = make_flow("many", steps=30)
     contact = person(EMAIL, flow=flow)
+    _browser_traces(contact)
 
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(15):
         data = export_contact(contact)
 
     assert len(data["messages"]) == 30
+    assert len(data["audience_matches"]) == 3
 
 
 def _figures() -> dict:
@@ -96,6 +190,14 @@ def _figures() -> dict:
         "enrolled": enrolled,
         "contacts": Contact.objects.count(),
         "events": list(MessageEvent.objects.values("event_type").annotate(n=Count("pk"))),
+        "audiences": list(
+            AudienceMatch.objects.values("rule__name").annotate(n=Count("pk")).order_by("rule")
+        ),
+        "consent_choices": list(
+            ConsentRecord.objects.values("choice", "source").annotate(n=Count("pk")).order_by()
+        ),
+        "pushed_carts": PushedCart.objects.aggregate(n=Count("pk"), total=Sum("total")),
+        "pushed_orders": PushedOrder.objects.aggregate(n=Count("pk"), total=Sum("total")),
     }
 
 
@@ -148,6 +250,64 @@ def test_erasing_keeps_every_figure_and_removes_the_person():
     assert not ErasedAddress.objects.filter(digest__icontains="ann").exists()
     # Bob is untouched.
     assert Contact.objects.get(email="bob@example.com").name == "Bob"
+
+
+def test_erasing_removes_the_person_from_browsers_consent_audiences_and_pushes():
+    flow = make_flow()
+    ann = person(EMAIL, flow=flow)
+    bob = person("bob@example.com", flow=flow, name="Bob")
+    _browser_traces(ann)
+    _browser_traces(bob)
+    before = _figures()
+    ann_browsers = {f"v-{ann.pk}", f"w-{ann.pk}"}
+
+    report = erase_contact(ann)
+
+    assert _figures() == before
+    assert (report.visitors, report.consent_records, report.audience_matches) == (2, 2, 3)
+    assert (report.pushed_carts, report.pushed_orders) == (1, 1)
+    # The visitor rows held only the link, click ids and landing page: gone.
+    assert not Visitor.objects.filter(Q(contact=ann) | Q(key__in=ann_browsers)).exists()
+    assert list(Visitor.objects.values_list("key", flat=True).order_by("key")) == [
+        f"v-{bob.pk}",
+        f"w-{bob.pk}",
+    ]
+    # Consent stays as evidence, naming nobody.
+    records = ConsentRecord.objects.filter(receipt__in=[f"r-{ann.pk}", f"s-{ann.pk}"])
+    assert sorted((r.choice, r.source, r.contact_id, r.visitor_key) for r in records) == [
+        ("denied", "banner", None, ""),
+        ("granted", "banner", None, ""),
+    ]
+    assert not ConsentRecord.objects.filter(
+        Q(contact=ann) | Q(visitor_key__in=ann_browsers)
+    ).exists()
+    # Audience matches still count, under ids of no one.
+    assert not AudienceMatch.objects.filter(
+        Q(contact=ann) | Q(visitor_id__in=ann_browsers)
+    ).exists()
+    anonymous = AudienceMatch.objects.filter(contact__isnull=True, visitor_id__startswith="erased-")
+    assert sorted(m.visitor_id for m in anonymous) == sorted(f"erased-{m.pk}" for m in anonymous)
+    assert anonymous.count() == 3
+    # Pushed carts and orders keep their totals, not the person.
+    pushed = [PushedCart.objects.get(key=f"pc-{ann.pk}")]
+    pushed.append(PushedOrder.objects.get(key=f"po-{ann.pk}"))
+    for row in pushed:
+        assert row.email == ""
+        assert [row.snapshot[key] for key in ("email", "name", "user_id")] == ["", "", ""]
+        assert row.snapshot["note"] == ""
+        assert row.snapshot["lines"][0]["name"] == "Blue mug"
+        assert row.total == Decimal("42.00")
+    assert EMAIL not in json.dumps(
+        [list(PushedCart.objects.values("snapshot")), list(PushedOrder.objects.values("snapshot"))]
+    )
+    ann.refresh_from_db()
+    assert EMAIL not in export_json(ann)
+    # Bob keeps all of his.
+    assert Visitor.objects.filter(contact=bob).count() == 2
+    bob_browsers = [f"v-{bob.pk}", f"w-{bob.pk}"]
+    assert ConsentRecord.objects.filter(visitor_key__in=bob_browsers).count() == 2
+    assert AudienceMatch.objects.filter(visitor_id__in=bob_browsers).count() == 3
+    assert PushedOrder.objects.get(key=f"po-{bob.pk}").snapshot["email"] == "bob@example.com"
 
 
 def test_an_active_enrollment_ends_and_a_deferred_email_never_leaves():
