@@ -10,11 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -22,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from remarket.admin.base import RemarketAdmin
 from remarket.admin.forms import FlowForm, StepForm, StepFormSet, trigger_field_names
 from remarket.admin.variables import help_panels
 from remarket.admin.widgets import describe_duration
@@ -120,7 +120,7 @@ class StepInline(admin.StackedInline):
 
 
 @admin.register(Flow)
-class FlowAdmin(admin.ModelAdmin):
+class FlowAdmin(RemarketAdmin):
     form = FlowForm
     inlines = [StepInline]
     list_display = ["name", "trigger", "status_badge", "priority", "steps", "waiting", "updated_at"]
@@ -202,13 +202,6 @@ class FlowAdmin(admin.ModelAdmin):
     def has_publish_permission(self, request: HttpRequest) -> bool:
         return can_publish(request)
 
-    def _get_or_404(self, request: HttpRequest, object_id: str) -> Flow:
-        """The flow, or 404 for a missing or malformed id (never a 500)."""
-        found = self.get_object(request, unquote(object_id))
-        if found is None:
-            raise Http404
-        return found
-
     def get_urls(self) -> list[Any]:
         view = self.admin_site.admin_view
         return [
@@ -253,7 +246,7 @@ class FlowAdmin(admin.ModelAdmin):
         """Going live: a confirmation page that says what happens now, then a POST."""
         if not self.has_publish_permission(request):
             raise PermissionDenied
-        flow = self._get_or_404(request, object_id)
+        flow = self.get_object_or_404(request, object_id)
         change_url = reverse("admin:remarket_flow_change", args=[flow.pk])
         if flow.is_live:
             self.message_user(request, _("This flow is already live."), messages.INFO)
@@ -283,7 +276,7 @@ class FlowAdmin(admin.ModelAdmin):
 
     def pause_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """One click: nobody new enters; the people waiting leave it at the next run."""
-        flow = self._get_or_404(request, object_id)
+        flow = self.get_object_or_404(request, object_id)
         if not self.has_change_permission(request, flow):
             raise PermissionDenied
         if flow.is_live:

@@ -11,15 +11,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
+from remarket.admin.base import RemarketAdmin
 from remarket.flows.models import Enrollment, ExitReason
 from remarket.mail.models import Message
 
@@ -36,7 +36,7 @@ SEND_REASONS = [
 ]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(RemarketAdmin):
     """Viewable with the view (or change) permission; nobody adds, edits or deletes here."""
 
     show_full_result_count = False  # one COUNT fewer on lists of a million rows
@@ -196,9 +196,7 @@ class MessageAdmin(ReadOnlyAdmin):
 
     def body_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """The stored HTML exactly as sent, locked down: it runs no script and fetches no CSS."""
-        message = self.get_object(request, unquote(object_id))  # None for a tampered id
-        if message is None:
-            raise Http404
+        message = self.get_object_or_404(request, object_id)
         if not self.has_view_permission(request, message):
             raise PermissionDenied
         if message.body_html:

@@ -12,16 +12,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from remarket.admin.base import RemarketAdmin
 from remarket.admin.timeline import TIMELINE_LIMIT, contact_timeline
 from remarket.people.history import ChangeSource
 from remarket.people.models import Contact
@@ -55,7 +55,7 @@ class ReachFilter(admin.SimpleListFilter):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(RemarketAdmin):
     list_display = ["email", "name", "consent", "reachable", "created_at"]
     list_filter = [ReachFilter, "consent", "consent_source", "suppression_reason", "created_at"]
     search_fields = ["email", "name"]
@@ -169,9 +169,7 @@ class ContactAdmin(admin.ModelAdmin):
     # -- one contact, from its page ------------------------------------------------------
 
     def _contact(self, request: HttpRequest, object_id: str, *, change: bool) -> Contact:
-        contact = self.get_object(request, unquote(object_id))  # None for a tampered id
-        if contact is None:
-            raise Http404
+        contact = self.get_object_or_404(request, object_id)
         allowed = (
             self.has_change_permission(request, contact)
             if change
@@ -229,9 +227,7 @@ class ContactAdmin(admin.ModelAdmin):
         return response
 
     def erase_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        contact = self.get_object(request, unquote(object_id))  # None for a tampered id
-        if contact is None:
-            raise Http404
+        contact = self.get_object_or_404(request, object_id)
         if not self.can_erase(request):
             raise PermissionDenied
         if contact.erased_at is not None:

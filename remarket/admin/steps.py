@@ -14,9 +14,8 @@ from urllib.parse import urlencode
 
 from anymail.exceptions import AnymailError
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -24,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
+from remarket.admin.base import RemarketAdmin
 from remarket.admin.flows import flow_permission
 from remarket.admin.forms import PreviewForm, StepForm
 from remarket.admin.variables import variables_for
@@ -104,7 +104,7 @@ def render_preview(step: Step, form: PreviewForm) -> Composed | str:
 
 
 @admin.register(Step)
-class StepAdmin(admin.ModelAdmin):
+class StepAdmin(RemarketAdmin):
     """Reached from the flow page ("Preview and send a test"); not listed on its own."""
 
     form = StepEditorForm
@@ -153,13 +153,6 @@ class StepAdmin(admin.ModelAdmin):
     def response_post_save_change(self, request: HttpRequest, obj: Step) -> HttpResponse:
         return HttpResponseRedirect(reverse("admin:remarket_flow_change", args=[obj.flow_id]))
 
-    def _get_or_404(self, request: HttpRequest, object_id: str) -> Step:
-        """The step, or 404 for a missing or malformed id (never a 500)."""
-        found = self.get_object(request, unquote(object_id))
-        if found is None:
-            raise Http404
-        return found
-
     def get_urls(self) -> list[Any]:
         view = self.admin_site.admin_view
         return [
@@ -205,7 +198,7 @@ class StepAdmin(admin.ModelAdmin):
 
     def preview_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """The rendered email alone, for the iframe: no scripts, no other origins."""
-        step = self._get_or_404(request, object_id)
+        step = self.get_object_or_404(request, object_id)
         if not self.has_view_permission(request, step):
             raise PermissionDenied
         data = request.GET
@@ -225,7 +218,7 @@ class StepAdmin(admin.ModelAdmin):
 
     def send_test_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """Send the previewed email to the staff user's own address, marked as a test."""
-        step = self._get_or_404(request, object_id)
+        step = self.get_object_or_404(request, object_id)
         if not self.has_change_permission(request, step):
             raise PermissionDenied
         form = PreviewForm(request.POST, prefix="preview")
