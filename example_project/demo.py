@@ -141,7 +141,7 @@ def run(commands: list[tuple[list[str], signal.Signals]]) -> int:
     for process, (cmd, stop) in zip(processes, commands, strict=True):
         if process.returncode not in (0, -stop):
             clean = False
-            name = " ".join(Path(part).name for part in cmd[:4])
+            name = " ".join(Path(part).name for part in cmd[:6] if not part.startswith("-"))
             print(f"demo: {name} ended with status {process.returncode}", file=sys.stderr)
     return 0 if clean else 1
 
