@@ -30,6 +30,7 @@ import logging
 import resource
 import sys
 import tempfile
+import threading
 import time
 import tracemalloc
 from collections import Counter
@@ -184,6 +185,7 @@ def percentile(values: list[float], share: float) -> float:
 def measure(due: int, slug: str, batch_size: int, trace: bool) -> dict[str, float]:
     """Seed ``due`` messages and tick until none waits; the clock jumps over retry backoffs."""
     from django.db import connection
+    from django.db.backends.signals import connection_created
     from django.db.models import Max
     from django.utils import timezone
 
@@ -195,11 +197,20 @@ def measure(due: int, slug: str, batch_size: int, trace: bool) -> dict[str, floa
     seed(due, slug)
     seeded = time.perf_counter() - started
     queries = 0
+    lock = threading.Lock()
 
     def count(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
         nonlocal queries
-        queries += 1
+        with lock:
+            queries += 1
         return execute(sql, params, many, context)
+
+    def count_too(sender, connection, **kwargs):  # type: ignore[no-untyped-def]
+        # The sender's writer thread opens a connection of its own: counted as well.
+        if count not in connection.execute_wrappers:
+            connection.execute_wrappers.append(count)
+
+    connection_created.connect(count_too)
 
     gc.collect()
     if trace:
@@ -223,6 +234,7 @@ def measure(due: int, slug: str, batch_size: int, trace: bool) -> dict[str, floa
                 break
             now = max(now, last_due)  # every retry is due: no waiting out the backoff
     wall = time.perf_counter() - started
+    connection_created.disconnect(count_too)
     after = resource.getrusage(resource.RUSAGE_SELF)
     traced = tracemalloc.get_traced_memory()[1] / 2**20 if trace else float("nan")
     tracemalloc.stop()

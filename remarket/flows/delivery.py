@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import F
+from django.db.models.constants import OnConflict
 from django.utils import timezone
 
 from remarket.conf import conf
@@ -96,22 +97,7 @@ def claim(now: datetime, batch_size: int) -> Claim:
             ).values_list("pk", "enrollment_id", "step_id", "status", "attempts")
             if (enrollment_id, step_id) in pairs
         }
-        fresh = [
-            Message(
-                enrollment=e,
-                step_id=e.next_step_id,
-                contact_id=e.contact_id,
-                address=e.contact.email,
-                status=MessageStatus.SENDING,
-                claimed_at=now,
-                claim=token,
-                attempts=1,
-                created_at=now,
-            )
-            for key, e in pairs.items()
-            if key not in existing
-        ]
-        Message.objects.bulk_create(fresh, ignore_conflicts=True)
+        _insert_claimed([e.pk for key, e in pairs.items() if key not in existing], token, now)
         again, spent, finished = [], [], []
         for key, (pk, status, attempts) in existing.items():
             if status != MessageStatus.SCHEDULED:
@@ -128,7 +114,7 @@ def claim(now: datetime, batch_size: int) -> Claim:
             status=MessageStatus.FAILED, reason=f"gave up after {conf.MAX_SEND_ATTEMPTS} attempts"
         )
         _move_on(finished, now)
-        mine = list(Message.objects.filter(claim=token))
+        mine = list(Message.objects.filter(claim=token).only(*CLAIMED_FIELDS))
         for message in mine:
             # The enrollments (and their contacts) read and locked above, not read again.
             enrollment = pairs[(message.enrollment_id, message.step_id)]
@@ -137,6 +123,67 @@ def claim(now: datetime, batch_size: int) -> Claim:
                 message.contact = enrollment.contact
         Enrollment.objects.filter(pk__in=[m.enrollment_id for m in mine]).update(next_run_at=None)
     return Claim(mine, len(enrollments))
+
+
+#: What the tick reads of a claimed message; it sets the rest before writing it back.
+CLAIMED_FIELDS = (
+    "enrollment_id",
+    "step_id",
+    "contact_id",
+    "address",
+    "status",
+    "attempts",
+    "claim",
+    "coupon_code",
+)
+
+
+def _insert_claimed(enrollment_ids: list[int], token: str, now: datetime) -> None:
+    """Write a ``sending`` message for each enrollment's next step: one INSERT ... SELECT.
+
+    The step, the contact and the address come from the (locked) enrollment rows in the
+    database, so no ``Message`` is built in Python (``bulk_create`` prepared ~25 values
+    per row, a fifth of a tick's CPU). A row the unique (enrollment, step) constraint
+    refuses is skipped, as with ``bulk_create(ignore_conflicts=True)``.
+    """
+    if not enrollment_ids:
+        return
+    ops, quote = connection.ops, connection.ops.quote_name
+    meta, enrollment, contact = Message._meta, Enrollment._meta, Contact._meta
+    picked = {
+        "enrollment_id": f"e.{quote(enrollment.pk.column)}",
+        "step_id": f"e.{quote(enrollment.get_field('next_step').column)}",
+        "contact_id": f"e.{quote(enrollment.get_field('contact').column)}",
+        "address": f"c.{quote(contact.get_field('email').column)}",
+    }
+    fixed = {
+        "status": MessageStatus.SENDING,
+        "attempts": 1,
+        "claim": token,
+        "claimed_at": now,
+        "created_at": now,
+    }
+    columns, values, params = [], [], []
+    for f in meta.concrete_fields:
+        if f.primary_key:
+            continue
+        columns.append(quote(f.column))
+        if f.attname in picked:
+            values.append(picked[f.attname])
+            continue
+        value = fixed[f.attname] if f.attname in fixed else f.get_default()
+        values.append("%s")
+        params.append(f.get_db_prep_save(value, connection))
+    sql = (
+        f"{ops.insert_statement(on_conflict=OnConflict.IGNORE)} {quote(meta.db_table)} "
+        f"({', '.join(columns)}) SELECT {', '.join(values)} "
+        f"FROM {quote(enrollment.db_table)} e INNER JOIN {quote(contact.db_table)} c "
+        f"ON c.{quote(contact.pk.column)} = e.{quote(enrollment.get_field('contact').column)} "
+        f"WHERE e.{quote(enrollment.pk.column)} IN ({', '.join(['%s'] * len(enrollment_ids))}) "
+        + ops.on_conflict_suffix_sql([], OnConflict.IGNORE, [], [])
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *enrollment_ids])
 
 
 def _move_on(enrollments: list[Enrollment], now: datetime) -> None:

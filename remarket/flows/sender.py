@@ -1,22 +1,25 @@
 """Tick step (c), the sending half: many ESP round trips in flight, exactly once still.
 
 Claimed messages that passed their re-checks go out in *waves* of up to
-``REMARKET['SEND_CONCURRENCY']`` messages:
+``REMARKET['SEND_WAVE']`` messages, ``REMARKET['SEND_CONCURRENCY']`` of them on the wire
+at once:
 
 1. the wave takes permits from the global per-minute cap (remarket.mail.ratelimit);
 2. it is rendered on the tick's thread, while the previous wave is still on the wire;
 3. the previous wave is finished (see 5), then this one is handed over in one statement,
    committed before any ESP call (remarket.mail.sending.hand_over);
 4. each message is posted by a pool thread with that thread's own anymail connection;
-   threads never touch the database;
+   these threads never touch the database;
 5. when the wave's answers are in, one transaction writes them: only rows still
    ``sending`` (or ``review``) under this tick's claim are locked and written, and their
-   enrollments move on, grouped by step.
+   enrollments move on, grouped by step. On PostgreSQL (any database but SQLite) this is
+   done by one *writer* thread on a connection of its own, as soon as the answers are
+   in, while the tick's thread renders the next wave; on SQLite, or when the tick runs
+   inside a transaction (a dry run, a test), the tick's thread does it.
 
 So at most one wave is handed over and unfinished at any moment: a crash leaves at most
-``SEND_CONCURRENCY`` messages for reconcile() to put in review, the ones that may have
-been on the wire, and never re-sends one blindly. The database stays on one connection,
-the tick's, and a wave costs four statements whatever its size.
+``SEND_WAVE`` messages for reconcile() to put in review, the ones that may have been on
+the wire, and never re-sends one blindly. A wave costs four statements whatever its size.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.mail import get_connection
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import F
 
 from remarket.conf import conf
@@ -73,6 +76,9 @@ class Job:
     headers: dict[str, str] | None = None
     outcome: Outcome | None = None
     future: Future[Outcome] | None = None
+    #: What finish() made of it, counted on the tick's thread: "sent", "failed",
+    #: "retried", "exited" or "" (another tick owns the row now).
+    counted_as: str = ""
 
 
 @dataclass
@@ -81,6 +87,8 @@ class Wave:
 
     jobs: list[Job]
     now: datetime
+    #: The writer thread's work on this wave: waiting for its answers, then finish().
+    written: Future[None] | None = None
 
 
 class Sender:
@@ -101,6 +109,13 @@ class Sender:
         #: The per-minute cap is used up: the tick stops claiming.
         self.capped = False
         self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="remarket-send")
+        #: Where the database allows it, a wave's outcomes are written by this thread, on
+        #: its own connection, while the tick's thread renders the next wave.
+        self._writer = (
+            ThreadPoolExecutor(1, thread_name_prefix="remarket-write")
+            if not dry_run and _can_write_aside()
+            else None
+        )
         self._local = threading.local()
         self._connections: list[Any] = []
         self._lock = threading.Lock()
@@ -144,6 +159,9 @@ class Sender:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
+        if self._writer is not None:
+            self._writer.submit(connections.close_all)  # the writer thread's connection
+            self._writer.shutdown(wait=True)
         for connection in self._connections:
             connection.close()
 
@@ -161,16 +179,20 @@ class Sender:
                     job.future = self._pool.submit(self._post, job)
                 else:
                     job.outcome = STOPPED if job.message.pk in stopped_pks else NOT_HANDED
+        if self._writer is not None:
+            wave.written = self._writer.submit(_write_wave, wave)
         self._in_flight = wave
 
     def _finish_in_flight(self) -> None:
+        """Wave N is written before wave N+1 is handed over: one unfinished wave at most."""
         wave, self._in_flight = self._in_flight, None
         if wave is None:
             return
-        for job in wave.jobs:
-            if job.future is not None:
-                job.outcome = job.future.result()  # _post never raises
-        finish(wave.jobs, wave.now)
+        if wave.written is not None:
+            wave.written.result()  # an error writing it is raised here, on the tick's thread
+        else:
+            _write_wave(wave)
+        count(wave.jobs)
 
     def _post(self, job: Job) -> Outcome:
         """In a pool thread: no database, this thread's own ESP connection."""
@@ -200,6 +222,31 @@ class Sender:
             with self._lock:
                 self._connections.append(connection)
         return connection
+
+
+def _can_write_aside() -> bool:
+    """A second connection may write while the tick's reads and renders: not on SQLite
+    (one writer at a time), and not inside a transaction (a dry run, a test), whose rows
+    another connection cannot see."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    return connection.vendor != "sqlite" and not connection.in_atomic_block
+
+
+def _write_wave(wave: Wave) -> None:
+    """Wait for a wave's answers, then write them (on the writer thread, or inline)."""
+    for job in wave.jobs:
+        if job.future is not None:
+            job.outcome = job.future.result()  # _post never raises
+    finish(wave.jobs, wave.now)
+
+
+def count(jobs: list[Job]) -> None:
+    """Add what finish() made of each job to its flow's tally, on the tick's thread."""
+    for job in jobs:
+        if job.counted_as == "exited":
+            job.tally.exited[ExitReason.UNSUBSCRIBED] += 1
+        elif job.counted_as:
+            setattr(job.tally, job.counted_as, getattr(job.tally, job.counted_as) + 1)
 
 
 def backoff(attempt: int) -> timedelta:
@@ -257,10 +304,7 @@ def _write_final(token: str, jobs: list[Job], now: datetime) -> None:
         rows.append(message)
         if outcome.status == BAD_ADDRESS:
             suppress(job.contact, Suppression.INVALID, now, source=ChangeSource.SENDING)
-        if outcome.sent:
-            job.tally.sent += 1
-        else:
-            job.tally.failed += 1
+        job.counted_as = "sent" if outcome.sent else "failed"
     fields = ["status", "reason", "sent_at", "subject", "body_text", "body_html"]
     update_each(rows, [*fields, "esp_name", "esp_message_id"], claim=token)
     advance([(job.message.enrollment_id, job.step, job.steps) for job in jobs], now)
@@ -278,7 +322,7 @@ def _write_retries(token: str, jobs: list[Job], now: datetime) -> None:
         message.handed_at = message.counted_at = None
         message.enrollment.next_run_at = now + backoff(message.attempts)
         enrollments.append(message.enrollment)
-        job.tally.retried += 1
+        job.counted_as = "retried"
     fields = ["status", "reason", "handed_at", "counted_at"]
     update_each([job.message for job in jobs], fields, claim=token)
     update_each(enrollments, ["next_run_at"], state=EnrollmentState.ACTIVE)
@@ -292,7 +336,7 @@ def _write_stopped(token: str, jobs: list[Job], now: datetime) -> None:
     )
     exit_enrollments([job.message.enrollment_id for job in jobs], ExitReason.UNSUBSCRIBED, now)
     for job in jobs:
-        job.tally.exited[ExitReason.UNSUBSCRIBED] += 1
+        job.counted_as = "exited"
 
 
 def release(jobs: list[Job]) -> None:

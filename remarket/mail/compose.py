@@ -9,6 +9,7 @@ inlined for mail clients, and a plain-text part is written from the same HTML.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,10 +63,14 @@ def compose(
     """
     language = email_language(locale)
     links = context.get("links") or {}
-    with translation.override(language):
+    # Most emails are in the language already active: no switching back and forth.
+    active = translation.get_language() == language
+    with nullcontext() if active else translation.override(language):
         rtl = translation.get_language_bidi()
         rendered_subject = " ".join(render_text(subject, context, autoescape=False).split())
-        rendered_preheader = " ".join(render_text(preheader, context, autoescape=False).split())
+        rendered_preheader = (
+            " ".join(render_text(preheader, context, autoescape=False).split()) if preheader else ""
+        )
         inner = render_text(body, context, autoescape=True)
         layout = {
             "language": language,

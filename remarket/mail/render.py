@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html as htmllib
 import re
+import string
 from functools import lru_cache
 from typing import Any
 
@@ -60,7 +61,8 @@ def render_text(template: str, context: dict[str, Any], *, autoescape: bool) -> 
         raise RenderError(f"The template failed while rendering: {exc}") from exc
 
 
-_HEAD = re.compile(r"<head\b.*?</head>|<span class=\"preheader\">.*?</span>", re.I | re.S)
+#: Parts of the document that are no text: the head, and the preheader (inbox preview).
+_HIDDEN = (("<head", "</head>"), ('<span class="preheader">', "</span>"))
 _ANCHOR = re.compile(r"""<a\b[^>]*?\bhref=(["'])(.*?)\1[^>]*>(.*?)</a>""", re.I | re.S)
 _BLOCK_END = re.compile(r"</(p|div|h[1-6]|tr|table|ul|ol)\s*>|<br\s*/?>", re.IGNORECASE)
 _LIST_ITEM = re.compile(r"<li(\s[^>]*)?>", re.IGNORECASE)
@@ -74,6 +76,41 @@ def strip_tags(html: str) -> str:
     return _TAG.sub("", html) if "<" in html else html
 
 
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def _without_hidden(html: str) -> str:
+    """``html`` without ``_HIDDEN`` parts (any case); string search, not a regex: a lazy
+    ``.*?`` over the head cost a third of the text part."""
+    lower, out, at = html.translate(_ASCII_LOWER), [], 0  # str.lower() may change lengths
+    while True:
+        found = [
+            (start, close)
+            for opening, close in _HIDDEN
+            if (start := _find(lower, opening, at)) >= 0
+        ]
+        if not found:
+            break
+        start, close = min(found)
+        end = lower.find(close, start)
+        if end < 0:
+            break  # never closed: kept, as the regular expression kept it
+        out.append(html[at:start])
+        at = end + len(close)
+    out.append(html[at:])
+    return "".join(out)
+
+
+def _find(lower: str, opening: str, at: int) -> int:
+    """Where ``opening`` starts as a whole tag name (``<head`` but not ``<header``)."""
+    while (start := lower.find(opening, at)) >= 0:
+        following = lower[start + len(opening) : start + len(opening) + 1]
+        if opening.endswith(">") or not (following.isalnum() or following == "_"):
+            return start
+        at = start + 1
+    return -1
+
+
 def html_to_text(html: str) -> str:
     """A readable plain-text alternative: blocks on their own lines, links spelled out."""
 
@@ -81,7 +118,7 @@ def html_to_text(html: str) -> str:
         url, label = match.group(2), strip_tags(match.group(3)).strip()
         return label if not url or label == url else f"{label} ({url})"
 
-    text = _ANCHOR.sub(spell, _HEAD.sub("", html))
+    text = _ANCHOR.sub(spell, _without_hidden(html))
     text = _LIST_ITEM.sub("\n- ", _BLOCK_END.sub("\n", text))
     lines = (" ".join(line.split()) for line in htmllib.unescape(strip_tags(text)).splitlines())
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from collections import Counter
 from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.db.backends.signals import connection_created
 from django.db.models import Max
 from django.db.models.functions import TruncMinute
 from django.utils import timezone
@@ -214,3 +217,34 @@ def test_the_per_minute_cap_holds_across_workers(sending, tmp_path):
     given_back = Enrollment.objects.filter(messages__status="scheduled")
     for at in given_back.values_list("next_run_at", flat=True):
         assert at - timedelta(minutes=1) in windows  # due when the next minute begins
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_a_writer_thread_writes_the_outcomes_and_closes_its_connection(sending):
+    seed_due(120)
+    opened_in = []
+
+    def opened(sender, connection, **kwargs):
+        opened_in.append(threading.current_thread().name)
+
+    others = (
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(others)
+        (before,) = cursor.fetchone()
+    connection_created.connect(opened)
+    try:
+        report = run_tick(batch_size=50)  # three batches, written while the next renders
+    finally:
+        connection_created.disconnect(opened)
+
+    assert report.sent == 120 == len(mail.outbox)
+    assert Message.objects.filter(status="sent").count() == 120
+    assert set(Enrollment.objects.values_list("state", flat=True)) == {"completed"}
+    assert [name.split("_")[0] for name in opened_in] == ["remarket-write"]
+    with connection.cursor() as cursor:
+        cursor.execute(others)
+        assert cursor.fetchone() == (before,)  # the writer's connection did not outlive it

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import json
 import types
+import zlib
 
 import pytest
 from django.core import signing
@@ -13,6 +15,7 @@ from remarket.mail.compose import compose
 from remarket.mail.layout import Layouts, render_layout
 from remarket.mail.links import (
     SALT,
+    SHORT,
     BadLink,
     make_token,
     preferences_url,
@@ -127,3 +130,16 @@ def test_a_link_token_is_the_one_django_signing_makes(settings, purpose, data):
     assert read_token(purpose, token, expires=False) == data
     with pytest.raises(BadLink):
         read_token("other", token, expires=False)
+
+
+def test_a_short_token_is_left_uncompressed_and_django_still_reads_it(settings):
+    # 64 bytes of JSON that zlib could shorten: make_token does not try (links.SHORT).
+    data = {"u": "a" * 56}
+    assert len(json.dumps(data, separators=(",", ":"))) <= SHORT
+    assert len(zlib.compress(json.dumps(data, separators=(",", ":")).encode())) < 40
+
+    token = make_token("click", data)
+
+    assert not token.startswith(".")  # Django's mark of a compressed payload
+    assert signing.loads(token, salt=SALT + "click") == data
+    assert read_token("click", token, expires=True) == data

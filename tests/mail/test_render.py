@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from remarket.mail.render import RenderError, html_to_text, render_text
+from remarket.mail.render import RenderError, _without_hidden, html_to_text, render_text
 
 
 def test_the_text_alternative_reads_like_the_email():
@@ -49,3 +51,25 @@ def test_the_sandbox_keeps_the_everyday_tags_and_filters():
         autoescape=True,
     )
     assert html == "A, B"
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<html><head><title>T</title></head><body><p>Hi</p></body></html>",
+        '<HEAD><style>p{}</style></HEAD><span class="preheader">Soon</span><p>Hi</p>',
+        "<header><p>Kept</p></header><p>Hi</p>",  # <header> is no <head>
+        "<head_x>kept</head_x><head>gone</head><p>Hi</p>",
+        '<span class="preheader">one</span><p>a</p><span class="preheader">two</span>',
+        "<head><title>never closed<p>Hi</p>",
+        '<span class="preheader">unclosed <p>Hi</p>',
+        '<head><span class="preheader">in the head</span></head><p>Hi</p>',
+        # "\u0130".lower() is two characters: positions must not shift.
+        '<p>\u0130stanbul</p><SPAN class="preheader">x</SPAN><p>\u0130zmir</p>',
+    ],
+)
+def test_the_text_part_leaves_out_the_head_and_preheader_as_a_regex_would(html):
+    # The reference: the regular expression html_to_text used before the string search.
+    hidden = re.compile(r"<head\b.*?</head>|<span class=\"preheader\">.*?</span>", re.I | re.S)
+
+    assert _without_hidden(html) == hidden.sub("", html)
