@@ -20,6 +20,7 @@ from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
 from remarket.emails import normalize_email
+from remarket.people.models import ConsentSource
 
 
 class ChangeKind(models.TextChoices):
@@ -31,20 +32,19 @@ class ChangeKind(models.TextChoices):
     ERASED = "erased", _("personal data erased")
 
 
-class ChangeSource(models.TextChoices):
-    """Where a change came from: the consent sources, plus the doors of the email itself."""
-
-    CHECKOUT = "checkout", _("checkout")
-    SIGNUP = "signup", _("account sign-up")
-    BANNER = "banner", _("cookie banner")
-    PREFERENCES = "preferences", _("preferences page")
-    ADMIN = "admin", _("admin")
-    IMPORT = "import", _("import")
-    API = "api", _("API")
-    EMAIL_LINK = "email_link", _("unsubscribe link in an email")
-    ESP = "esp", _("email provider report")
-    SENDING = "sending", _("found while sending")
-    ERASURE = "erasure", _("an earlier erasure of this address")
+#: Where a change came from: every consent source (one list, ConsentSource's), plus the
+#: doors of the email itself.
+ChangeSource = models.TextChoices(
+    "ChangeSource",
+    [(source.name, (source.value, source.label)) for source in ConsentSource]
+    + [
+        ("EMAIL_LINK", ("email_link", _("unsubscribe link in an email"))),
+        ("ESP", ("esp", _("email provider report"))),
+        ("SENDING", ("sending", _("found while sending"))),
+        ("ERASURE", ("erasure", _("an earlier erasure of this address"))),
+    ],
+    module=__name__,
+)
 
 
 class ContactConsentChange(models.Model):
