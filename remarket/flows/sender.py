@@ -40,6 +40,7 @@ from django.db.models import F
 from remarket.conf import conf
 from remarket.flows.models import Enrollment, EnrollmentState, ExitReason, Flow, Step
 from remarket.flows.moves import advance, exit_enrollments, update_each
+from remarket.mail import transport
 from remarket.mail.models import Message, MessageStatus
 from remarket.mail.ratelimit import next_window, take_permits
 from remarket.mail.sending import (
@@ -49,7 +50,6 @@ from remarket.mail.sending import (
     STOPPED,
     Outcome,
     hand_over,
-    pin_environment,
     post_message,
 )
 from remarket.people.history import ChangeSource
@@ -217,7 +217,7 @@ class Sender:
         if connection is None:
             connection = get_connection()
             connection.open()  # kept open: one HTTP session (TCP + TLS) per thread
-            pin_environment(connection)  # the environment read once, not per email
+            transport.tune(connection)  # environment read once, requests prepared directly
             self._local.connection = connection
             with self._lock:
                 self._connections.append(connection)

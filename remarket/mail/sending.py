@@ -127,28 +127,6 @@ def hand_over(messages: Sequence[Message]) -> tuple[list[Message], list[Message]
     )
 
 
-def pin_environment(connection: Any) -> None:
-    """Read the environment's proxy, CA bundle and ``.netrc`` once for this connection.
-
-    With ``trust_env`` on, ``requests`` scans the environment (proxies, ``NO_PROXY``,
-    ``REQUESTS_CA_BUNDLE``) and ``~/.netrc`` on every request: a third of its CPU per
-    email. anymail's HTTP backends post every email of a connection to one API host, so
-    what the environment says for that host is resolved here, when the connection opens,
-    set on the session, and the per-request scan turned off. A proxy in ``HTTPS_PROXY``
-    is still used; a change to the environment applies to connections opened after it.
-    Other backends (SMTP, boto3 for SES, the test backend) are left alone.
-    """
-    session = getattr(connection, "session", None)
-    url = getattr(connection, "api_url", None)
-    if not isinstance(session, requests.Session) or not session.trust_env or not url:
-        return
-    settled = session.merge_environment_settings(url, {}, None, None, None)
-    session.proxies, session.verify = settled["proxies"], settled["verify"]
-    if session.auth is None:
-        session.auth = requests.utils.get_netrc_auth(url)
-    session.trust_env = False
-
-
 #: Backend classes that said they take one tag per email (found on first use).
 _ONE_TAG: set[type] = set()
 
