@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html as htmllib
 import re
-import string
 from functools import lru_cache
 from typing import Any
 
@@ -76,39 +75,41 @@ def strip_tags(html: str) -> str:
     return _TAG.sub("", html) if "<" in html else html
 
 
-_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+def _any_ascii_case(text: str) -> str:
+    """A pattern matching ``text`` with its ASCII letters in any case, as HTML reads tag
+    names. Not ``re.I`` or ``str.lower()``: those also fold "\u0130", "\u017f" and the
+    Kelvin sign into ASCII letters."""
+    return "".join(
+        f"[{c.lower()}{c.upper()}]" if c.isascii() and c.isalpha() else re.escape(c) for c in text
+    )
+
+
+# Where a hidden part opens: "<head" as a whole tag name (not "<header"; \w is
+# str.isalnum() or "_"), or the preheader's span. Group hN opens _HIDDEN[N].
+_WHOLE_NAME = r"(?!\w)"
+_HIDDEN_BRANCHES = "|".join(
+    f"(?P<h{n}>{_any_ascii_case(opening[1:])}{'' if opening.endswith('>') else _WHOLE_NAME})"
+    for n, (opening, _close) in enumerate(_HIDDEN)
+)
+# "<" first, outside the branches: the regex engine then skips from "<" to "<".
+_HIDDEN_OPENS = re.compile(f"<(?:{_HIDDEN_BRANCHES})")
+_HIDDEN_CLOSES = [re.compile(_any_ascii_case(close)) for _opening, close in _HIDDEN]
 
 
 def _without_hidden(html: str) -> str:
-    """``html`` without ``_HIDDEN`` parts (any case); string search, not a regex: a lazy
-    ``.*?`` over the head cost a third of the text part."""
-    lower, out, at = html.translate(_ASCII_LOWER), [], 0  # str.lower() may change lengths
-    while True:
-        found = [
-            (start, close)
-            for opening, close in _HIDDEN
-            if (start := _find(lower, opening, at)) >= 0
-        ]
-        if not found:
-            break
-        start, close = min(found)
-        end = lower.find(close, start)
-        if end < 0:
+    """``html`` without ``_HIDDEN`` parts (tags in any case). Searches for where each part
+    opens and closes: a lazy ``.*?`` over the head cost a third of the text part, and a
+    lowercased copy of a document with any non-ASCII character five times more."""
+    out, at = [], 0
+    while opens := _HIDDEN_OPENS.search(html, at):
+        assert opens.lastgroup is not None
+        closes = _HIDDEN_CLOSES[int(opens.lastgroup[1:])].search(html, opens.start())
+        if closes is None:
             break  # never closed: kept, as the regular expression kept it
-        out.append(html[at:start])
-        at = end + len(close)
+        out.append(html[at : opens.start()])
+        at = closes.end()
     out.append(html[at:])
     return "".join(out)
-
-
-def _find(lower: str, opening: str, at: int) -> int:
-    """Where ``opening`` starts as a whole tag name (``<head`` but not ``<header``)."""
-    while (start := lower.find(opening, at)) >= 0:
-        following = lower[start + len(opening) : start + len(opening) + 1]
-        if opening.endswith(">") or not (following.isalnum() or following == "_"):
-            return start
-        at = start + 1
-    return -1
 
 
 def html_to_text(html: str) -> str:

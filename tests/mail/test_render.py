@@ -66,6 +66,8 @@ def test_the_sandbox_keeps_the_everyday_tags_and_filters():
         '<head><span class="preheader">in the head</span></head><p>Hi</p>',
         # "\u0130".lower() is two characters: positions must not shift.
         '<p>\u0130stanbul</p><SPAN class="preheader">x</SPAN><p>\u0130zmir</p>',
+        '<p>\u0633\u0644\u0627\u0645 \u00b7 Xin ch\u00e0o</p><Head>x</hEAD><p>\u0130</p>',
+        "<head\u00e9>kept: not the head tag</head><p>Hi</p>",
     ],
 )
 def test_the_text_part_leaves_out_the_head_and_preheader_as_a_regex_would(html):
@@ -73,3 +75,10 @@ def test_the_text_part_leaves_out_the_head_and_preheader_as_a_regex_would(html):
     hidden = re.compile(r"<head\b.*?</head>|<span class=\"preheader\">.*?</span>", re.I | re.S)
 
     assert _without_hidden(html) == hidden.sub("", html)
+
+
+def test_tag_names_match_in_ascii_case_only_as_html_reads_them():
+    # re.I would read "\u017f" (long s) as "s": '<\u017fpan class="preheader">' is no span.
+    html = '<\u017fpan class="preheader">kept</\u017fpan><SPAN class="preheader">x</span>'
+
+    assert _without_hidden(html) == '<\u017fpan class="preheader">kept</\u017fpan>'
