@@ -21,13 +21,15 @@ from django.utils.safestring import SafeString, mark_safe
 
 from remarket.tracking.events import Call
 
-_ESCAPES = {
-    ord("<"): "\\u003C",
-    ord(">"): "\\u003E",
-    ord("&"): "\\u0026",
-    0x2028: "\\u2028",
-    0x2029: "\\u2029",
-}
+#: What may not appear raw in a <script>: "<" (``</script>``, ``<!--``), ">", "&", and the
+#: line separators older JavaScript reads as line ends.
+_ESCAPES = (
+    ("<", "\\u003C"),
+    (">", "\\u003E"),
+    ("&", "\\u0026"),
+    ("\u2028", "\\u2028"),
+    ("\u2029", "\\u2029"),
+)
 #: A global or a dotted member of one (``fbq``, ``ttq.track``, ``dataLayer.push``).
 _FUNCTION = re.compile(r"[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*")
 
@@ -56,7 +58,12 @@ def to_json(value: Any) -> str:
     text = json.dumps(
         value, cls=_Encoder, ensure_ascii=False, separators=(",", ":"), allow_nan=False
     )
-    return text.translate(_ESCAPES)
+    # str.replace, not str.translate: translate maps a text with any non-ASCII character
+    # (a Persian or Vietnamese product name) one character at a time, 20x slower.
+    for char, escaped in _ESCAPES:
+        if char in text:
+            text = text.replace(char, escaped)
+    return text
 
 
 def call_js(call: Call) -> str:
