@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.db.models.constants import OnConflict
 from django.utils import timezone
 
@@ -81,12 +81,7 @@ def claim(now: datetime, batch_size: int) -> Claim:
     """
     token = uuid.uuid4().hex
     with transaction.atomic():
-        due = Enrollment.objects.filter(
-            state=EnrollmentState.ACTIVE, next_run_at__lte=now, next_step__isnull=False
-        ).order_by("next_run_at", "pk")
-        if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True, of=("self",))
-        enrollments = list(due.select_related("contact")[:batch_size])
+        enrollments = list(due_enrollments(now)[:batch_size])
         if not enrollments:
             return Claim([], 0)
         pairs = {(e.pk, e.next_step_id): e for e in enrollments}
@@ -123,6 +118,18 @@ def claim(now: datetime, batch_size: int) -> Claim:
                 message.contact = enrollment.contact
         Enrollment.objects.filter(pk__in=[m.enrollment_id for m in mine]).update(next_run_at=None)
     return Claim(mine, len(enrollments))
+
+
+def due_enrollments(now: datetime) -> QuerySet[Enrollment]:
+    """Due enrollments, oldest first, locked as read (others' locked rows skipped), each
+    with its contact. The order is the ``remarket_enrollment_due`` index's, so a claim
+    of 1,000 reads 1,000 rows however long the backlog."""
+    due = Enrollment.objects.filter(
+        state=EnrollmentState.ACTIVE, next_run_at__lte=now, next_step__isnull=False
+    ).order_by("next_run_at", "pk")
+    if connection.features.has_select_for_update_skip_locked:
+        due = due.select_for_update(skip_locked=True, of=("self",))
+    return due.select_related("contact")
 
 
 #: What the tick reads of a claimed message; it sets the rest before writing it back.

@@ -251,7 +251,10 @@ class Enrollment(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["state", "next_run_at"], name="remarket_enrollment_due"),
+            # The claim's order (next_run_at, then id) straight from the index: with the id
+            # in it, taking 1,000 of a 100,000 backlog due at once reads 1,000 rows instead
+            # of sorting all 100,000 on every claim.
+            models.Index(fields=["state", "next_run_at", "id"], name="remarket_enrollment_due"),
             models.Index(fields=["contact", "state"], name="remarket_enrollment_contact"),
             # The figures: enrollments per flow, state and waiting step, from the index alone.
             models.Index(fields=["flow", "state", "next_step"], name="remarket_enrollment_figures"),

@@ -221,3 +221,29 @@ def test_a_reclaimed_message_is_never_overwritten_by_the_slow_tick(due, clock, m
     assert message.status == "sent"
     assert message.counted_at is not None
     assert Enrollment.objects.get().next_run_at != NOON
+
+
+@pytest.mark.postgres
+def test_a_claim_reads_the_due_index_in_order_without_sorting_the_backlog():
+    # A flow launched for 20,000 people makes them all due at the same moment. The claim's
+    # order (next_run_at, id) must come from remarket_enrollment_due itself, so taking
+    # 1,000 reads about 1,000 rows: a sort would read and order the whole backlog on every
+    # claim (55-75 ms per claim at 30,000 due, on disk).
+    from django.db import connection, transaction
+
+    from remarket.flows.delivery import due_enrollments
+    from tests.seeding import seed_due
+
+    seed_due(3_000)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE remarket_enrollment")
+        cursor.execute("ANALYZE remarket_contact")
+    now = Enrollment.objects.order_by("-next_run_at").values_list("next_run_at", flat=True)[0]
+
+    with transaction.atomic():
+        plan = due_enrollments(now)[:100].explain(analyze=True)
+
+    assert "Sort" not in plan, plan
+    (scan,) = [line for line in plan.splitlines() if "using remarket_enrollment_due" in line]
+    assert "actual time" in scan
+    assert " rows=100 loops=1)" in scan, plan  # read: 100 rows of the 3,000 due
