@@ -13,7 +13,10 @@ Postmark backend to tests/esp_simulator.py (its own process) answering after
 ``--latency-ms``, ``--fail-rate`` of its answers being 429/500; failed sends are retried
 by further ticks, the clock jumping over the backoff. ``--compare-naive`` then sends
 ``--naive-due`` more messages one after another (``SEND_CONCURRENCY`` 1) in the same
-process. Results: benchmarks/README.md.
+process. ``--workers N`` (PostgreSQL) ticks in N processes at once, started together, as
+N Celery workers would. In esp mode an "ESP floor" is printed too: anymail's Postmark
+backend alone, the same threads, emails composed beforehand, no database. Results:
+benchmarks/README.md.
 
 "Queries" counts statements through ``cursor.execute`` (an execute_wrapper): SAVEPOINTs and
 SQLite's BEGIN are in, PostgreSQL's BEGIN/COMMIT and every COMMIT call are not. "Due to
@@ -26,8 +29,11 @@ from __future__ import annotations
 import argparse
 import gc
 import itertools
+import json
 import logging
+import os
 import resource
+import subprocess
 import sys
 import tempfile
 import threading
@@ -62,7 +68,7 @@ class DiscardingBackend(AnymailTestBackend):
         return {"recipient_status": dict.fromkeys(payload.recipient_emails, status)}
 
 
-def configure(databases: dict, backend: dict) -> None:
+def configure(databases: dict, backend: dict, migrate: bool = True) -> None:
     import django
     from django.conf import settings
 
@@ -82,16 +88,25 @@ def configure(databases: dict, backend: dict) -> None:
     settings.configure(**values)
     django.setup()
     logging.getLogger("remarket").setLevel(logging.ERROR)  # one warning per failed send
-    from django.core.management import call_command
+    if migrate:
+        from django.core.management import call_command
 
-    call_command("migrate", verbosity=0, interactive=False)
+        call_command("migrate", verbosity=0, interactive=False)
 
 
 def seed(due: int, slug: str) -> None:
-    """``due`` consenting contacts, each with one due enrollment in a one-step live flow."""
+    """``due`` consenting contacts, each with one due enrollment in a one-step live flow.
+
+    On PostgreSQL the tables are then analyzed, as autovacuum does after such an insert:
+    without statistics the planner takes 100,000 fresh rows for a few dozen."""
+    from django.db import connection
+
     from tests.seeding import seed_due
 
     seed_due(due, slug=slug, subject=SUBJECT, body=BODY)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
 def floor(count: int) -> tuple[float, float]:
@@ -231,20 +246,44 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
 
 
-def measure(due: int, slug: str, batch_size: int, trace: bool) -> dict[str, float]:
-    """Seed ``due`` messages and tick until none waits; the clock jumps over retry backoffs."""
-    from django.db import connection
-    from django.db.backends.signals import connection_created
-    from django.db.models import Max
+def measure(
+    due: int, slug: str, batch_size: int, trace: bool, workers: int = 1
+) -> dict[str, float]:
+    """Seed ``due`` messages and tick until none waits, in this process or in ``workers``
+    processes at once; the clock jumps over retry backoffs."""
     from django.utils import timezone
 
-    from remarket.flows.models import Enrollment
-    from remarket.flows.tick import run_tick
     from remarket.mail.models import Message
 
     started = time.perf_counter()
     seed(due, slug)
     seeded = time.perf_counter() - started
+    origin = timezone.now()
+    if workers == 1:
+        r = tick_until_done(slug, batch_size, origin, trace)
+    else:
+        r = run_workers(workers, slug, batch_size)
+    done = Message.objects.filter(status="sent", enrollment__flow__slug=slug)
+    real_start = r.get("origin_s", origin.timestamp())  # workers: when they were told to go
+    latencies = [at.timestamp() - real_start for at in done.values_list("sent_at", flat=True)]
+    return r | {
+        "seed_s": seeded,
+        "sent_rows": done.count(),
+        "p50_s": percentile(latencies, 0.50),
+        "p99_s": percentile(latencies, 0.99),
+        "backoff_s": r["clock_s"] - real_start,
+    }
+
+
+def tick_until_done(slug: str, batch_size: int, origin, trace: bool = False) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """The timed part: ``run_tick()`` until no enrollment of the flow waits."""
+    from django.db import connection
+    from django.db.backends.signals import connection_created
+    from django.db.models import Max
+
+    from remarket.flows.models import Enrollment
+    from remarket.flows.tick import run_tick
+
     queries = 0
     lock = threading.Lock()
 
@@ -265,7 +304,7 @@ def measure(due: int, slug: str, batch_size: int, trace: bool) -> dict[str, floa
     if trace:
         tracemalloc.start()
     cpu = resource.getrusage(resource.RUSAGE_SELF)
-    origin = now = timezone.now()
+    now = origin
     started = time.perf_counter()
     first = float("nan")
     sent = retried = ticks = 0
@@ -281,17 +320,15 @@ def measure(due: int, slug: str, batch_size: int, trace: bool) -> dict[str, floa
             last_due = waiting.aggregate(at=Max("next_run_at"))["at"]
             if last_due is None or ticks >= 50:
                 break
+            if not report.sent:
+                time.sleep(0.05)  # another worker holds what is left: no busy loop
             now = max(now, last_due)  # every retry is due: no waiting out the backoff
     wall = time.perf_counter() - started
     connection_created.disconnect(count_too)
     after = resource.getrusage(resource.RUSAGE_SELF)
     traced = tracemalloc.get_traced_memory()[1] / 2**20 if trace else float("nan")
     tracemalloc.stop()
-    done = Message.objects.filter(status="sent", enrollment__flow__slug=slug)
-    real_start = origin.timestamp()
-    latencies = [at.timestamp() - real_start for at in done.values_list("sent_at", flat=True)]
     return {
-        "seed_s": seeded,
         "wall_s": wall,
         "first_tick_s": first,
         "cpu_s": after.ru_utime + after.ru_stime - cpu.ru_utime - cpu.ru_stime,
@@ -299,23 +336,95 @@ def measure(due: int, slug: str, batch_size: int, trace: bool) -> dict[str, floa
         "ticks": ticks,
         "reported": sent,
         "retried": retried,
-        "sent_rows": done.count(),
-        "p50_s": percentile(latencies, 0.50),
-        "p99_s": percentile(latencies, 0.99),
-        "backoff_s": (now - origin).total_seconds(),
+        "clock_s": now.timestamp(),
         "traced_mb": traced,
+        "rss_mb": after.ru_maxrss / 1024,
     }
 
 
+#: What a --workers process needs to configure itself as this one did (set in main()).
+SETUP: dict = {}
+
+
+def run_workers(workers: int, slug: str, batch_size: int) -> dict[str, float]:
+    """``workers`` processes (this script with ``--worker``), started together once each
+    has Django set up; their figures added up (CPU, queries, sends) or the largest taken
+    (wall, ticks, peak RSS)."""
+    from django.utils import timezone
+
+    config = SETUP | {"slug": slug, "batch_size": batch_size}
+    env = {**os.environ, "REMARKET_BENCH_WORKER": json.dumps(config)}
+    command = [sys.executable, str(Path(__file__).resolve()), "--worker"]
+    procs = [
+        subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+        for _ in range(workers)
+    ]
+    for proc in procs:
+        said = proc.stdout.readline().strip() if proc.stdout else ""
+        if said != "ready":
+            raise SystemExit(f"a worker did not start: it said {said!r}")
+    origin, started = timezone.now(), time.perf_counter()
+    for proc in procs:
+        assert proc.stdin is not None
+        proc.stdin.write(f"{origin.isoformat()}\n")  # go, with the tick's clock
+        proc.stdin.flush()
+    outputs = [proc.communicate(timeout=3600)[0] for proc in procs]
+    wall = time.perf_counter() - started
+    if any(proc.returncode for proc in procs):
+        raise SystemExit(f"a worker failed: {outputs}")
+    results = [json.loads(output.strip().splitlines()[-1]) for output in outputs]
+    total = {
+        key: sum(r[key] for r in results) for key in ("cpu_s", "queries", "reported", "retried")
+    }
+    most = {key: max(r[key] for r in results) for key in ("ticks", "clock_s", "rss_mb")}
+    return (
+        total
+        | most
+        | {
+            "wall_s": wall,
+            "first_tick_s": max(r["first_tick_s"] for r in results),
+            "traced_mb": float("nan"),
+            "per_worker": [r["reported"] for r in results],
+            "origin_s": origin.timestamp(),
+        }
+    )
+
+
+def worker() -> int:
+    """One of run_workers()' processes: set up, say "ready", read the tick's clock (the
+    signal to go), tick until done, print the figures as JSON."""
+    from datetime import datetime
+
+    config = json.loads(os.environ["REMARKET_BENCH_WORKER"])
+    sys.path.insert(0, str(ROOT))
+    configure(config["databases"], config["backend"], migrate=False)
+    from django.conf import settings
+
+    settings.REMARKET.update(config["remarket"])
+    print("ready", flush=True)
+    origin = datetime.fromisoformat(sys.stdin.readline().strip())
+    result = tick_until_done(config["slug"], config["batch_size"], origin)
+    print(json.dumps(result), flush=True)
+    return 0
+
+
 def describe(label: str, due: int, r: dict[str, float], args: argparse.Namespace) -> None:
+    workers = r.get("per_worker")
+    where = f"{len(workers)} worker processes" if workers else "this process"
     print(
         f"{label}: seed {r['seed_s']:.1f}s | {r['ticks']:.0f} tick(s) {r['wall_s']:.2f}s wall, "
-        f"{r['cpu_s']:.2f}s CPU (this process) | {due / r['wall_s']:,.0f} emails/s, "
+        f"{r['cpu_s']:.2f}s CPU ({where}) | {due / r['wall_s']:,.0f} emails/s, "
         f"{due / r['cpu_s']:,.0f} per CPU-second | "
         f"due->accepted p50 {r['p50_s']:.2f}s p99 {r['p99_s']:.2f}s | {r['queries']:,} queries, "
         f"{r['queries'] * 1000 / due:,.1f} per 1,000 messages"
         + (f" | tracemalloc peak {r['traced_mb']:.1f} MB" if args.tracemalloc else "")
     )
+    if workers:
+        print(
+            f"  sent per worker: {', '.join(f'{n:,}' for n in workers)}; peak RSS of a worker "
+            f"{r['rss_mb']:.0f} MB; per worker process: {due / r['wall_s'] / len(workers):,.0f} "
+            f"emails/s"
+        )
     if r["retried"]:
         extra = r["wall_s"] - r["first_tick_s"]
         print(
@@ -341,7 +450,14 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--tracemalloc", action="store_true", help="slower; peak Python heap")
     parser.add_argument("--floor", type=int, default=0, help="baseline emails (min(N, 2000))")
+    parser.add_argument("--workers", type=int, default=1, help="processes ticking at once")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker:
+        return worker()
+    if args.workers > 1 and (args.db != "postgres" or args.fail_rate):
+        # SQLite has one writer; retry ticks jump their clock past other workers' leases.
+        parser.error("--workers needs --db postgres and no --fail-rate")
     sys.path.insert(0, str(ROOT))
 
     with ExitStack() as stack:
@@ -377,6 +493,13 @@ def main() -> int:
         if args.wave:
             settings.REMARKET["SEND_WAVE"] = args.wave
         args.batch_size = args.batch_size or conf.BATCH_SIZE
+        SETUP.update(databases={"default": db}, backend=backend)
+        SETUP["remarket"] = {
+            name: settings.REMARKET[name]
+            for name in ("MAX_SEND_ATTEMPTS", "SEND_CONCURRENCY", "SEND_WAVE")
+            if name in settings.REMARKET
+        }
+        threads = conf.SEND_CONCURRENCY  # --compare-naive sets it to 1 further down
         server = (
             connection.pg_version if args.db == "postgres" else connection.Database.sqlite_version
         )
@@ -393,12 +516,16 @@ def main() -> int:
         ok = True
         results = []
         for run in range(1, args.repeat + 1):
-            r = measure(args.due, f"win-back-{run}", args.batch_size, args.tracemalloc)
+            r = measure(
+                args.due, f"win-back-{run}", args.batch_size, args.tracemalloc, args.workers
+            )
             results.append(r)
             ok &= r["sent_rows"] == args.due == r["reported"]
             describe(f"run {run}", args.due, r, args)
         best = min(r["wall_s"] for r in results)
-        tick_rate = args.due / best
+        # Per process: the floors below are one process's.
+        tick_rate = args.due / best / args.workers
+        per = " per worker process" if args.workers > 1 else ""
         if esp:
             record = esp.record()
             accepted = Counter(a["remarket_message"] for a in record["accepted"])
@@ -430,20 +557,20 @@ def main() -> int:
                 f"emails/s, {full_cpu:,.0f} per CPU-second"
             )
             print(
-                f"tick (best run): {tick_rate:,.0f} emails/s = {tick_rate / rate:.1%} of the "
+                f"tick (best run): {tick_rate:,.0f} emails/s{per} = {tick_rate / rate:.1%} of the "
                 f"floor, {tick_rate / full:.1%} of the compose floor"
             )
         elif not args.fail_rate:
             # After the simulator's record was read: these posts are not the tick's.
-            rate, rate_cpu = esp_floor(args.floor or min(args.due, 5_000), conf.SEND_CONCURRENCY)
+            rate, rate_cpu = esp_floor(args.floor or min(args.due, 5_000), threads)
             print(
-                f"ESP floor (anymail's Postmark backend alone, {conf.SEND_CONCURRENCY} threads, "
+                f"ESP floor (anymail's Postmark backend alone, {threads} threads, "
                 f"emails composed beforehand, no DB): {rate:,.0f} emails/s, "
                 f"{rate_cpu:,.0f} per CPU-second"
             )
-            print(f"tick (best run): {tick_rate:,.0f} emails/s = {tick_rate / rate:.1%} of it")
+            print(f"tick (best run): {tick_rate:,.0f} emails/s{per} = {tick_rate / rate:.1%} of it")
         else:
-            print(f"tick (best run): {tick_rate:,.0f} emails/s")
+            print(f"tick (best run): {tick_rate:,.0f} emails/s{per}")
         last = results[-1]
         print(
             f"{'OK' if ok else 'FAIL'}: {last['sent_rows']:,} Message rows sent, "
