@@ -66,7 +66,7 @@ def test_the_sandbox_keeps_the_everyday_tags_and_filters():
         '<head><span class="preheader">in the head</span></head><p>Hi</p>',
         # "\u0130".lower() is two characters: positions must not shift.
         '<p>\u0130stanbul</p><SPAN class="preheader">x</SPAN><p>\u0130zmir</p>',
-        '<p>\u0633\u0644\u0627\u0645 \u00b7 Xin ch\u00e0o</p><Head>x</hEAD><p>\u0130</p>',
+        "<p>\u0633\u0644\u0627\u0645 \u00b7 Xin ch\u00e0o</p><Head>x</hEAD><p>\u0130</p>",
         "<head\u00e9>kept: not the head tag</head><p>Hi</p>",
     ],
 )
