@@ -122,8 +122,9 @@ def claim(now: datetime, batch_size: int) -> Claim:
 
 def due_enrollments(now: datetime) -> QuerySet[Enrollment]:
     """Due enrollments, oldest first, locked as read (others' locked rows skipped), each
-    with its contact. The order is the ``remarket_enrollment_due`` index's, so a claim
-    of 1,000 reads 1,000 rows however long the backlog."""
+    with its contact; evaluate it inside ``transaction.atomic()``. The order is the
+    ``remarket_enrollment_due`` index's, so a claim of 1,000 reads 1,000 rows however
+    long the backlog."""
     due = Enrollment.objects.filter(
         state=EnrollmentState.ACTIVE, next_run_at__lte=now, next_step__isnull=False
     ).order_by("next_run_at", "pk")

@@ -100,15 +100,16 @@ def _without_hidden(html: str) -> str:
     """``html`` without ``_HIDDEN`` parts (tags in any case). Searches for where each part
     opens and closes: a lazy ``.*?`` over the head cost a third of the text part, and a
     lowercased copy of a document with any non-ASCII character five times more."""
-    out, at = [], 0
-    while opens := _HIDDEN_OPENS.search(html, at):
+    out, kept_from, search_from = [], 0, 0
+    while opens := _HIDDEN_OPENS.search(html, search_from):
         assert opens.lastgroup is not None
         closes = _HIDDEN_CLOSES[int(opens.lastgroup[1:])].search(html, opens.start())
         if closes is None:
-            break  # never closed: kept, as the regular expression kept it
-        out.append(html[at : opens.start()])
-        at = closes.end()
-    out.append(html[at:])
+            search_from = opens.end()  # never closed: kept, and later parts still go
+            continue
+        out.append(html[kept_from : opens.start()])
+        kept_from = search_from = closes.end()
+    out.append(html[kept_from:])
     return "".join(out)
 
 

@@ -24,8 +24,10 @@ import time
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
+from requests.cookies import RequestsCookieJar
 from requests.models import PreparedRequest
 from requests.structures import CaseInsensitiveDict
 
@@ -57,17 +59,15 @@ class LeanSession(requests.Session):
 
     A request takes the short way when it carries a ``str`` or ``bytes`` body and nothing
     else to merge: no params, cookies, files, per-request auth, proxies, hooks or
-    streaming, and the session has no auth, params, cookies or hooks of its own and does
-    not read the environment. That is what anymail's JSON APIs send. Anything else (a
-    multipart upload with attachments, anymail's ``DEBUG_API_REQUESTS`` hook) goes
-    through ``requests.Session.request`` unchanged.
+    streaming, no credentials in the URL, and the session has no auth, params, cookies
+    or hooks of its own and does not read the environment. That is what anymail's JSON
+    APIs send. Anything else (a multipart upload with attachments, anymail's
+    ``DEBUG_API_REQUESTS`` hook) goes through ``requests.Session.request`` unchanged.
 
     The short way sends the same request line, headers and body, through the same
     adapter, with the session's proxies, TLS verification, client certificate and the
-    caller's timeout. Two differences, both on purpose: cookies the API sets are not
-    kept (the APIs authenticate with headers), and a redirect is not followed: the 3xx
-    answer is returned, so anymail reports it instead of ``requests`` posting the email
-    again somewhere else.
+    caller's timeout; a redirect is followed by ``requests`` itself, as before. One
+    difference: cookies the API sets are not kept (the APIs authenticate with headers).
     """
 
     def request(  # type: ignore[override]
@@ -99,6 +99,7 @@ class LeanSession(requests.Session):
             or stream
             or json is not None
             or not isinstance(data, str | bytes)
+            or _url_with_credentials(url)
             or self.trust_env
             or self.auth
             or self.params
@@ -123,33 +124,64 @@ class LeanSession(requests.Session):
                 cert=cert,
                 json=json,
             )
-        body = data.encode("utf-8") if isinstance(data, str) else data
+        body = (data.encode("utf-8") if isinstance(data, str) else data) or None
+        # As requests merges them: the request's headers over the session's, and a None
+        # on either side leaves the header out.
         merged = CaseInsensitiveDict(self.headers)
-        for name, value in (headers or {}).items():
-            if value is None:
-                merged.pop(name, None)  # as requests does: None removes a session header
-            else:
-                merged[name] = value
-        merged["Content-Length"] = str(len(body))
+        merged.update(headers or {})
+        for name in [name for name, value in merged.items() if value is None]:
+            del merged[name]
+        method = method.upper()
+        if body is not None:
+            merged["Content-Length"] = str(len(body))
+        elif method not in ("GET", "HEAD") and merged.get("Content-Length") is None:
+            merged["Content-Length"] = "0"
         for header in merged.items():
             requests.utils.check_header_validity(header)  # no CR/LF smuggled into a header
         prepared = PreparedRequest()
-        prepared.method = method.upper()
+        prepared.method = method
         prepared.url = _prepared_url(url)
         prepared.headers = merged
         prepared.body = body
+        settings = {
+            "stream": False,
+            "timeout": timeout,
+            "verify": self.verify if verify is None else verify,
+            "cert": cert or self.cert,
+            "proxies": self.proxies,
+        }
         started = time.perf_counter()
-        response = self.get_adapter(prepared.url).send(
-            prepared,
-            stream=False,
-            timeout=timeout,
-            verify=self.verify if verify is None else verify,
-            cert=cert or self.cert,
-            proxies=self.proxies,
-        )
+        response = self.get_adapter(prepared.url).send(prepared, **settings)
         response.elapsed = timedelta(seconds=time.perf_counter() - started)
+        if response.is_redirect:
+            response = self._redirected(response, prepared, allow_redirects, settings)
         response.content  # noqa: B018  read the whole answer, so the socket goes back
         return response
+
+    def _redirected(
+        self,
+        response: requests.Response,
+        prepared: PreparedRequest,
+        allow_redirects: bool,
+        settings: dict[str, Any],
+    ) -> requests.Response:
+        """What ``requests.Session.send`` does with a 3xx answer, done by it."""
+        prepared._cookies = RequestsCookieJar()  # type: ignore[attr-defined]  # it fills one
+        if not allow_redirects:
+            following = self.resolve_redirects(response, prepared, yield_requests=True, **settings)
+            response._next = next(following, None)  # type: ignore[attr-defined]
+            return response
+        history = [response, *self.resolve_redirects(response, prepared, **settings)]
+        final = history.pop()
+        final.history = history
+        return final
+
+
+@lru_cache(maxsize=64)
+def _url_with_credentials(url: str) -> bool:
+    """``https://user:password@host/``: requests turns those into an Authorization
+    header, so such a URL takes its full path."""
+    return "@" in urlsplit(url).netloc
 
 
 @lru_cache(maxsize=64)

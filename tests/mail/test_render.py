@@ -68,6 +68,7 @@ def test_the_sandbox_keeps_the_everyday_tags_and_filters():
         '<p>\u0130stanbul</p><SPAN class="preheader">x</SPAN><p>\u0130zmir</p>',
         "<p>\u0633\u0644\u0627\u0645 \u00b7 Xin ch\u00e0o</p><Head>x</hEAD><p>\u0130</p>",
         "<head\u00e9>kept: not the head tag</head><p>Hi</p>",
+        '<head><p>never closed</p><span class="preheader">still hidden</span><p>Hi</p>',
     ],
 )
 def test_the_text_part_leaves_out_the_head_and_preheader_as_a_regex_would(html):

@@ -48,7 +48,7 @@ class Answer(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         self.server.seen.append((self.requestline, list(self.headers.items()), body))
         self.server.ports.append(self.client_address[1])
-        if self.server.answer == "redirect":
+        if self.server.answer == "redirect" and self.path == "/email":
             self.reply(307, b"", location=self.server.url + "elsewhere/email")
             return
         if self.server.answer == "slow":
@@ -138,17 +138,48 @@ def test_the_tuned_session_keeps_its_connection_alive_between_posts(server):
     ]
 
 
-def test_a_redirect_is_reported_not_followed(server):
-    # requests would post the email again to wherever the Location points (307), or turn
-    # it into a GET (301/302). The tuned session hands the 3xx to anymail, which says so.
+def test_a_redirect_is_followed_as_requests_follows_it(server):
+    # A 307 asks for the same POST elsewhere: the API did not take the email, the new
+    # place does. requests follows it; the tuned session lets requests do just that.
     server.answer = "redirect"
 
-    with pytest.raises(AnymailRequestsAPIError) as caught:
-        send(opened())
+    plain = send(opened(tuned=False))
+    plain_seen, server.seen = server.seen, []
+    tuned = send(opened())
 
-    assert caught.value.status_code == 307
-    assert [line for line, _, _ in server.seen] == ["POST /email HTTP/1.1"]
-    assert classify(caught.value) == MessageStatus.FAILED
+    assert server.seen == plain_seen
+    assert [line for line, _, _ in server.seen] == [
+        "POST /email HTTP/1.1",
+        "POST /elsewhere/email HTTP/1.1",
+    ]
+    assert server.seen[0][2] == server.seen[1][2]  # the same email, posted once more
+    assert plain.anymail_status.status == tuned.anymail_status.status == {"sent"}
+
+
+def test_headers_merge_as_requests_merges_them(server):
+    # A None, in the session's headers or the request's, leaves that header out.
+    plain, tuned = opened(tuned=False), opened()
+    for connection in (plain, tuned):
+        connection.session.headers["Accept-Encoding"] = None
+        connection.session.headers["X-Shop"] = "tea"
+
+    plain.session.request("POST", server.url + "email", data="{}", headers={"X-Shop": None})
+    tuned.session.request("POST", server.url + "email", data="{}", headers={"X-Shop": None})
+    tuned.session.request("POST", server.url + "email", data="")
+
+    assert server.seen[0] == server.seen[1]
+    # requests' "gzip, deflate" left out: http.client says "identity" by itself
+    assert dict(server.seen[1][1])["Accept-Encoding"] == "identity"
+    assert "X-Shop" not in dict(server.seen[1][1])
+    assert dict(server.seen[2][1])["Content-Length"] == "0"  # as requests sends no body
+
+
+def test_credentials_in_the_api_url_still_become_an_authorization_header(server):
+    url = server.url.replace("http://", "http://api:secret@") + "email"
+
+    opened().session.request("POST", url, data="{}")
+
+    assert dict(server.seen[0][1])["Authorization"] == "Basic YXBpOnNlY3JldA=="
 
 
 def test_the_timeout_still_applies(server, settings):
